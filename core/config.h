@@ -168,6 +168,8 @@ class Encoder {
       YAML::Node n(YAML::NodeType::Sequence);
       for (const auto& item : value) n.push_back(encodeValue(item));
       return n;
+    } else if constexpr (std::is_integral_v<V> && !std::is_same_v<V, bool> && sizeof(V) == 1) {
+      return YAML::Node(static_cast<int>(value));  // yaml-cpp would write a character
     } else {
       return YAML::Node(value);
     }

@@ -269,8 +269,11 @@ void NetHackEnv::resetWithSeeds(const std::optional<NleSeeds>& seeds) {
     kills_ = 0;
 
     // Press SPACE through the intro until NetHack is in its move loop (as NLE does).
+    // Unlike NLE, leave a text prompt with ESC: a scroll of scare monster picked up on
+    // turn 0 asks "Call a scroll labeled ...:", which SPACE never answers; NLE then
+    // resets into an unseeded game, which would break reproducibility for that seed.
     for (int i = 0; i < 1000 && !program_state_[3]; ++i) {
-      sendKey(keys::kSpace);
+      sendKey(internal_[2] ? keys::kEsc : keys::kSpace);
       if (game_->done()) throw Error(StatusCode::kInternal, "NetHack ended while starting the episode (HACKDIR " + game_->hackdir() + ")");
     }
     if (program_state_[3]) break;
