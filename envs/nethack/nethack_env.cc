@@ -250,6 +250,7 @@ void NetHackEnv::resetWithSeeds(const std::optional<NleSeeds>& seeds) {
       if (!ttyrec) throw Error(StatusCode::kInvalidArgument, "cannot open ttyrec file " + path + ": " + std::strerror(errno));
     }
     try {
+      if (key_log_) key_log_->push_back(-1);
       game_->start(seeds, ttyrec, ttyrecname);
     } catch (...) {
       if (ttyrec) std::fclose(ttyrec);
@@ -289,6 +290,7 @@ void NetHackEnv::sendKey(int key) {
   // ignored here instead.
   if (game_->done()) return;
   use_kept_message_ = false;
+  if (key_log_) key_log_->push_back(key);
   game_->step(key);
 }
 

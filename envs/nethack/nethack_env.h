@@ -129,6 +129,10 @@ class NetHackEnv : public Env {
   int64_t killCount() const { return kills_; }
   NleSeeds currentSeeds() const { return game_->currentSeeds(); }
 
+  // For benchmarks and debugging: append every key sent to NetHack (the agent's and the
+  // env's own) to *log, and -1 at every game start. Null turns logging off.
+  void setKeyLog(std::vector<int>* log) { key_log_ = log; }
+
  private:
   enum class PenaltyMode { kConstant, kExp, kSquare, kLinear, kAlways };
 
@@ -173,6 +177,7 @@ class NetHackEnv : public Env {
 
   std::unique_ptr<NleGame> game_;
   FILE* ttyrec_ = nullptr;
+  std::vector<int>* key_log_ = nullptr;
 
   // Episode state.
   int64_t episode_ = -1;
