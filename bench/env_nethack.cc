@@ -2,6 +2,8 @@
 //   (a) one spur NetHackEnv on one thread
 //   (b) spur NetHackEnvs on 2 threads (one env per thread), aggregate
 //   (c) NLE's Python gym env, same task, observation keys and action distribution
+//   (c') the same with NLE's default observation keys (what gym.make gives a user);
+//        informational: RESULT compares against (c)
 //   (d) a bare loop over libnethack.so's C calls replaying exactly the keys and game
 //       starts that (a) sent (its --More-- skips, quits and resets included): the same
 //       NetHack work with none of the env's logic, timed per agent step of (a)
@@ -94,9 +96,8 @@ Rate runRaw(const spur::NetHackOptions& options, const std::vector<int>& keys, u
   return r;
 }
 
-Rate runPython(const spur::NetHackOptions& options, double seconds, const std::string& python) {
-  std::string keys;
-  for (const auto& k : options.observation_keys) keys += (keys.empty() ? "" : ",") + k;
+// keys: comma-separated observation keys, or "default" for NLE's defaults.
+Rate runPython(const spur::NetHackOptions& options, double seconds, const std::string& python, const std::string& keys) {
   spur::SubprocessResult out;
   spur::throwIfError(spur::runSubprocess({python, SPUR_BENCH_PY_SCRIPT, "--task", options.task, "--keys", keys, "--seconds",
                                           std::to_string(seconds)},
@@ -135,7 +136,10 @@ int main(int argc, char** argv) {
       b.steps = rates[0].steps + rates[1].steps;
       b.seconds = std::max(rates[0].seconds, rates[1].seconds);
     }
-    const Rate c = runPython(options, seconds, python);
+    std::string obs_keys;
+    for (const auto& k : options.observation_keys) obs_keys += (obs_keys.empty() ? "" : ",") + k;
+    const Rate c = runPython(options, seconds, python, obs_keys);
+    const Rate c2 = runPython(options, seconds, python, "default");
     Rate d = runRaw(options, keys, 1);
     d.steps = a.steps;  // the same agent steps, measured as the time of their C calls
 
@@ -143,7 +147,8 @@ int main(int argc, char** argv) {
     auto row = [&](const char* name, const Rate& r) { std::printf("%-46s %12.0f %10.2f\n", name, r.perSecond(), r.perSecond() / a.perSecond()); };
     row("(a) spur NetHackEnv, 1 env, 1 thread", a);
     row("(b) spur NetHackEnv, 2 threads x 1 env", b);
-    row("(c) nle 1.2.0 Python gym env (gym.make)", c);
+    row("(c) nle 1.2.0 Python gym env, same observations", c);
+    row("(c') same, NLE's default observation keys", c2);
     row("(d) raw C calls replaying (a)'s keys", d);
     std::printf("(a) sent %zu keys to NetHack for %ld agent steps (%zu game starts)\n", keys.size(), a.steps,
                 static_cast<std::size_t>(std::count(keys.begin(), keys.end(), -1)));

@@ -13,11 +13,12 @@ import nle  # noqa: F401  (registers NetHack*-v0)
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--task", default="Score")
-ap.add_argument("--keys", default="glyphs,chars,colors,blstats,message")
+ap.add_argument("--keys", default="glyphs,chars,colors,blstats,message", help="'default' = NLE's own default keys")
 ap.add_argument("--seconds", type=float, default=5.0)
 args = ap.parse_args()
 
-env = gym.make("NetHack%s-v0" % args.task, observation_keys=tuple(args.keys.split(",")))
+kwargs = {} if args.keys == "default" else {"observation_keys": tuple(args.keys.split(","))}
+env = gym.make("NetHack%s-v0" % args.task, **kwargs)
 n = env.action_space.n
 rng = random.Random(0)
 actions = [rng.randrange(n) for _ in range(1 << 16)]
