@@ -327,7 +327,14 @@ StepResult NetHackEnv::step(int64_t action) {
   result.reward = reward(end);
   result.done = game_->done();
   if (end != EndStatus::kRunning && !result.done) {
+    // The step's observation is the one before quitting. Its fields are NetHack's
+    // buffers, which the quit overwrites as in NLE, except a message ONI kept past its
+    // --More--: that is a copy and stays what the step shows.
+    const bool kept = use_kept_message_;
+    const auto kept_message = kept_message_;
     quitGame();
+    use_kept_message_ = kept;
+    kept_message_ = kept_message;
     result.done = true;
   }
   countMessage();
