@@ -14,22 +14,9 @@
 #include <string_view>
 #include <vector>
 
+#include "core/tensor.h"
+
 namespace spur {
-
-enum class DType { kUInt8, kInt8, kInt16, kInt32, kInt64, kFloat32 };
-
-std::string_view dtypeName(DType dtype);  // numpy's names: "uint8", "int16", ...
-std::size_t dtypeSize(DType dtype);
-
-// A named tensor's type: numpy-style dtype and row-major shape.
-struct TensorSpec {
-  std::string name;
-  DType dtype;
-  std::vector<int64_t> shape;
-
-  int64_t numel() const;
-  std::size_t bytes() const { return static_cast<std::size_t>(numel()) * dtypeSize(dtype); }
-};
 
 // A read-only view of one observation tensor.
 struct TensorView {

@@ -1,0 +1,89 @@
+# spur's wire messages. Rules (DESIGN.md "Messages"): field numbers never change; every
+# top-level message carries schemaVersion and its sender; tensors are {name, dtype, shape,
+# data} with data the raw little-endian bytes; unrolls and params carry the policy version;
+# strings travel as text, deduplicated per unroll.
+@0xfdf5d0ce52180089;
+
+using Cxx = import "/capnp/c++.capnp";
+$Cxx.namespace("spur::schema");
+
+# Bumped whenever a message changes meaning; receivers drop other versions.
+const currentVersion :UInt32 = 1;
+
+enum Role {
+  unknown @0;
+  actor @1;
+  learner @2;
+  rewardLearner @3;
+  llmServer @4;
+  launcher @5;
+}
+
+enum DType {
+  uint8 @0;
+  int8 @1;
+  int16 @2;
+  int32 @3;
+  int64 @4;
+  float32 @5;
+}
+
+struct Sender {
+  role @0 :Role;
+  rank @1 :UInt32;
+}
+
+struct Tensor {
+  name @0 :Text;
+  dtype @1 :DType;
+  shape @2 :List(Int64);
+  data @3 :Data;          # prod(shape) * size(dtype) bytes, row-major, little-endian
+}
+
+# Statistics of one finished episode, sent with the unroll in which it ended.
+struct EpisodeStats {
+  episodeReturn @0 :Float64;   # sum of extrinsic rewards
+  length @1 :Int64;            # agent steps
+  endStatus @2 :Int32;         # EndStatus: -1 aborted, 1 death, 2 task successful
+  depth @3 :Int32;             # NetHack: dungeon depth at the end
+  gold @4 :Int64;
+  score @5 :Int64;
+}
+
+# T steps of B envs of one actor, time-major. Tensors (all [T+1, B, ...] unless noted):
+#   obs/<name>      observations, step 0 is the state the unroll starts from
+#   actions         [T, B] int64
+#   logits          [T, B, A] float32, the behaviour policy's logits
+#   rewards         [T, B] float32, extrinsic
+#   dones           [T, B] uint8, episode ended at this step
+#   message_ids     [T+1, B] int32, index into `messages`
+#   message_counts  [T+1, B] int32, times the message appeared in the episode so far
+#   rnn_state       [B, H] float32, the recurrent state before step 0
+struct Unroll {
+  schemaVersion @0 :UInt32;
+  sender @1 :Sender;
+  policyVersion @2 :UInt64;    # version of the params that produced the actions
+  numSteps @3 :UInt32;         # T
+  numEnvs @4 :UInt32;          # B
+  tensors @5 :List(Tensor);
+  messages @6 :List(Text);     # the distinct message texts of this unroll
+  episodes @7 :List(EpisodeStats);
+  envFrames @8 :UInt64;        # env steps this actor has taken in total
+}
+
+# A full set of policy parameters, published by learner rank 0.
+struct Params {
+  schemaVersion @0 :UInt32;
+  sender @1 :Sender;
+  policyVersion @2 :UInt64;
+  tensors @3 :List(Tensor);    # named as in the model's state dict
+}
+
+struct Control {
+  schemaVersion @0 :UInt32;
+  sender @1 :Sender;
+  union {
+    heartbeat @2 :Void;
+    stop @3 :Void;
+  }
+}

@@ -1,0 +1,108 @@
+#include "core/transport.h"
+
+#include <kj/exception.h>
+
+#include <cstring>
+
+namespace spur {
+
+namespace {
+
+zmq::socket_type zmqType(SocketKind kind) {
+  switch (kind) {
+    case SocketKind::kPush: return zmq::socket_type::push;
+    case SocketKind::kPull: return zmq::socket_type::pull;
+    case SocketKind::kPub: return zmq::socket_type::pub;
+    case SocketKind::kSub: return zmq::socket_type::sub;
+  }
+  return zmq::socket_type::pull;
+}
+
+}  // namespace
+
+ReceivedMessage::ReceivedMessage(zmq::message_t frame) : frame_(std::move(frame)) {}
+
+Status ReceivedMessage::parse() {
+  if (frame_.size() == 0 || frame_.size() % sizeof(capnp::word) != 0)
+    return Status::dataLoss("message of " + std::to_string(frame_.size()) + " bytes is not a whole number of 8-byte words");
+  kj::ArrayPtr<const capnp::word> words;
+  // ZeroMQ does not promise alignment; Cap'n Proto reads words in place, so copy if needed.
+  if (reinterpret_cast<uintptr_t>(frame_.data()) % alignof(capnp::word) == 0) {
+    words = kj::ArrayPtr<const capnp::word>(static_cast<const capnp::word*>(frame_.data()), frame_.size() / sizeof(capnp::word));
+  } else {
+    aligned_ = kj::heapArray<capnp::word>(frame_.size() / sizeof(capnp::word));
+    std::memcpy(aligned_.begin(), frame_.data(), frame_.size());
+    words = aligned_.asPtr();
+  }
+  capnp::ReaderOptions options;
+  options.traversalLimitInWords = words.size() * 2 + 1024;  // each word read at most ~twice
+  options.nestingLimit = 16;
+  try {
+    reader_ = std::make_unique<capnp::FlatArrayMessageReader>(words, options);
+  } catch (const kj::Exception& e) {
+    return Status::dataLoss(std::string("malformed Cap'n Proto message: ") + e.getDescription().cStr());
+  }
+  return Status::ok();
+}
+
+MessageSocket::MessageSocket(zmq::context_t& context, SocketKind kind, const SocketOptions& options)
+    : socket_(context, zmqType(kind)) {
+  socket_.set(zmq::sockopt::linger, 0);
+  socket_.set(zmq::sockopt::sndhwm, options.high_water_mark);
+  socket_.set(zmq::sockopt::rcvhwm, options.high_water_mark);
+  socket_.set(zmq::sockopt::maxmsgsize, options.max_message_bytes);
+  if (kind == SocketKind::kSub) {
+    if (options.latest_only) socket_.set(zmq::sockopt::conflate, 1);
+    socket_.set(zmq::sockopt::subscribe, "");
+  }
+}
+
+MessageSocket MessageSocket::bind(zmq::context_t& context, SocketKind kind, const std::string& address, const SocketOptions& options) {
+  MessageSocket s(context, kind, options);
+  try {
+    s.socket_.bind(address);
+  } catch (const zmq::error_t& e) {
+    throw Error(StatusCode::kUnavailable, "cannot bind " + address + ": " + e.what());
+  }
+  return s;
+}
+
+MessageSocket MessageSocket::connect(zmq::context_t& context, SocketKind kind, const std::string& address, const SocketOptions& options) {
+  MessageSocket s(context, kind, options);
+  // Queue only to peers that are really connected: otherwise a PUSH to a dead learner
+  // would silently fill a pipe instead of giving back-pressure.
+  s.socket_.set(zmq::sockopt::immediate, 1);
+  try {
+    s.socket_.connect(address);
+  } catch (const zmq::error_t& e) {
+    throw Error(StatusCode::kUnavailable, "cannot connect to " + address + ": " + e.what());
+  }
+  return s;
+}
+
+kj::Array<capnp::word> toWords(capnp::MessageBuilder& message) { return capnp::messageToFlatArray(message); }
+
+bool MessageSocket::send(capnp::MessageBuilder& message, std::chrono::milliseconds timeout) {
+  const auto words = toWords(message);
+  const auto bytes = words.asBytes();
+  return sendBytes(bytes.begin(), bytes.size(), timeout);
+}
+
+bool MessageSocket::sendBytes(const void* data, std::size_t size, std::chrono::milliseconds timeout) {
+  socket_.set(zmq::sockopt::sndtimeo, static_cast<int>(timeout.count()));
+  zmq::message_t msg(data, size);
+  const auto sent = socket_.send(msg, zmq::send_flags::none);
+  return sent.has_value();
+}
+
+std::optional<ReceivedMessage> MessageSocket::receive(std::chrono::milliseconds timeout) {
+  socket_.set(zmq::sockopt::rcvtimeo, static_cast<int>(timeout.count()));
+  zmq::message_t msg;
+  const auto got = socket_.recv(msg, zmq::recv_flags::none);
+  if (!got) return std::nullopt;
+  return ReceivedMessage(std::move(msg));
+}
+
+std::string MessageSocket::lastEndpoint() const { return socket_.get(zmq::sockopt::last_endpoint); }
+
+}  // namespace spur

@@ -1,0 +1,77 @@
+// Transport: ZeroMQ sockets carrying Cap'n Proto messages.
+//
+// A MessageSocket is one ZeroMQ socket (PUSH, PULL, PUB or SUB). Sends and receives take a
+// timeout and never block longer; "nothing yet" is an empty optional, and a message that
+// is not a well-formed Cap'n Proto message is reported as DataLoss (the caller counts and
+// drops it). High-water marks bound the queues on both sides, which gives back-pressure.
+// A MessageSocket is not thread-safe: use it from one thread.
+#pragma once
+
+#include <capnp/message.h>
+#include <capnp/serialize.h>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <zmq.hpp>
+
+#include "core/status.h"
+
+namespace spur {
+
+enum class SocketKind { kPush, kPull, kPub, kSub };
+
+struct SocketOptions {
+  // Messages queued per peer before send() waits (PUSH/PUB) or the peer is held back (PULL).
+  // Default: 16.
+  int high_water_mark = 16;
+  // SUB only: keep only the newest message (ZMQ_CONFLATE), e.g. parameters. Default: false.
+  bool latest_only = false;
+  // Largest message accepted, in bytes; larger ones are refused by ZeroMQ. Default: 1 GiB.
+  int64_t max_message_bytes = int64_t{1} << 30;
+};
+
+// One received message. Owns the bytes; root() reads them in place.
+class ReceivedMessage {
+ public:
+  explicit ReceivedMessage(zmq::message_t frame);
+  // Parses the frame. DataLoss for a frame that is not a Cap'n Proto message.
+  Status parse();
+  template <class T> typename T::Reader root() { return reader_->getRoot<T>(); }
+  std::size_t size() const { return frame_.size(); }
+
+ private:
+  zmq::message_t frame_;
+  kj::Array<capnp::word> aligned_;  // a copy, only when the frame is not word-aligned
+  std::unique_ptr<capnp::FlatArrayMessageReader> reader_;
+};
+
+class MessageSocket {
+ public:
+  // Binds (server side) or connects to `address` (e.g. tcp://127.0.0.1:5555). Throws Error
+  // with the address when ZeroMQ refuses it.
+  static MessageSocket bind(zmq::context_t& context, SocketKind kind, const std::string& address, const SocketOptions& options = {});
+  static MessageSocket connect(zmq::context_t& context, SocketKind kind, const std::string& address, const SocketOptions& options = {});
+
+  // Sends the message; false when it could not be queued within `timeout` (the peer is
+  // slow or absent and the high-water mark is reached).
+  bool send(capnp::MessageBuilder& message, std::chrono::milliseconds timeout);
+  // Sends raw bytes (tests use this to send malformed messages).
+  bool sendBytes(const void* data, std::size_t size, std::chrono::milliseconds timeout);
+
+  // The next message, or nullopt after `timeout`. The message is not parsed yet.
+  std::optional<ReceivedMessage> receive(std::chrono::milliseconds timeout);
+
+  // The address actually bound (resolves tcp://...:* ports).
+  std::string lastEndpoint() const;
+
+ private:
+  MessageSocket(zmq::context_t& context, SocketKind kind, const SocketOptions& options);
+  zmq::socket_t socket_;
+};
+
+// Serialises a message into one contiguous byte array (for storage and tests).
+kj::Array<capnp::word> toWords(capnp::MessageBuilder& message);
+
+}  // namespace spur

@@ -1,0 +1,152 @@
+#include "core/transport.h"
+
+#include <doctest/doctest.h>
+
+#include <thread>
+
+#include "core/schema/spur.capnp.h"
+#include "core/tensor_codec.h"
+
+using namespace std::chrono_literals;
+using spur::MessageSocket;
+using spur::SocketKind;
+
+namespace {
+
+void fillParams(capnp::MallocMessageBuilder& msg, uint64_t version, std::vector<float> values) {
+  auto p = msg.initRoot<spur::schema::Params>();
+  p.setSchemaVersion(spur::schema::CURRENT_VERSION);
+  p.getSender().setRole(spur::schema::Role::LEARNER);
+  p.setPolicyVersion(version);
+  auto ts = p.initTensors(1);
+  const int64_t shape[] = {static_cast<int64_t>(values.size())};
+  spur::writeTensor(ts[0], "w", spur::DType::kFloat32, shape,
+                    {reinterpret_cast<const uint8_t*>(values.data()), values.size() * sizeof(float)});
+}
+
+struct Pair {
+  zmq::context_t ctx;
+  MessageSocket pull = MessageSocket::bind(ctx, SocketKind::kPull, "tcp://127.0.0.1:*");
+  MessageSocket push = MessageSocket::connect(ctx, SocketKind::kPush, pull.lastEndpoint());
+};
+
+}  // namespace
+
+TEST_CASE("transport: a message round-trips and tensors are read in place") {
+  Pair p;
+  capnp::MallocMessageBuilder msg;
+  fillParams(msg, 7, {1.f, 2.f, 3.f});
+  REQUIRE(p.push.send(msg, 1000ms));
+  auto got = p.pull.receive(2000ms);
+  REQUIRE(got.has_value());
+  REQUIRE(got->parse().isOk());
+  auto params = got->root<spur::schema::Params>();
+  CHECK(params.getPolicyVersion() == 7);
+  spur::TensorRef t;
+  REQUIRE(spur::readTensor(params.getTensors()[0], &t).isOk());
+  CHECK(t.name == "w");
+  CHECK(t.shape == std::vector<int64_t>{3});
+  CHECK(t.as<float>()[2] == 3.f);
+  const int64_t want[] = {3};
+  CHECK(spur::expectTensor(t, spur::DType::kFloat32, want).isOk());
+  const int64_t other[] = {4};
+  CHECK(spur::expectTensor(t, spur::DType::kFloat32, other).message() == "tensor 'w' is float32[3], expected float32[4]");
+}
+
+TEST_CASE("transport: receive returns nothing after its timeout") {
+  Pair p;
+  const auto start = std::chrono::steady_clock::now();
+  CHECK_FALSE(p.pull.receive(50ms).has_value());
+  CHECK(std::chrono::steady_clock::now() - start < 5s);  // returned, did not hang
+}
+
+TEST_CASE("transport: send without a peer gives up at its timeout") {
+  zmq::context_t ctx;
+  auto push = MessageSocket::connect(ctx, SocketKind::kPush, "tcp://127.0.0.1:1");  // nobody listens
+  capnp::MallocMessageBuilder msg;
+  fillParams(msg, 1, {1.f});
+  CHECK_FALSE(push.send(msg, 50ms));
+}
+
+TEST_CASE("transport: malformed and truncated messages are DataLoss, not crashes") {
+  Pair p;
+  // not a whole number of words
+  REQUIRE(p.push.sendBytes("1234567", 7, 1000ms));
+  auto a = p.pull.receive(2000ms);
+  REQUIRE(a);
+  CHECK(a->parse().code() == spur::StatusCode::kDataLoss);
+  // garbage words: a segment table claiming a huge segment
+  const uint64_t garbage[4] = {0xFFFFFFFF00000000ull, 1, 2, 3};
+  REQUIRE(p.push.sendBytes(garbage, sizeof garbage, 1000ms));
+  auto b = p.pull.receive(2000ms);
+  REQUIRE(b);
+  CHECK(b->parse().code() == spur::StatusCode::kDataLoss);
+  // a valid message cut in half
+  capnp::MallocMessageBuilder msg;
+  fillParams(msg, 1, std::vector<float>(100, 1.f));
+  const auto words = spur::toWords(msg);
+  const auto bytes = words.asBytes();
+  REQUIRE(p.push.sendBytes(bytes.begin(), bytes.size() / 2 / 8 * 8, 1000ms));
+  auto c = p.pull.receive(2000ms);
+  REQUIRE(c);
+  CHECK(c->parse().code() == spur::StatusCode::kDataLoss);
+}
+
+TEST_CASE("transport: a tensor whose bytes disagree with its shape is DataLoss") {
+  capnp::MallocMessageBuilder msg;
+  auto t = msg.initRoot<spur::schema::Tensor>();
+  t.setName("x");
+  t.setDtype(spur::schema::DType::INT32);
+  auto shape = t.initShape(2);
+  shape.set(0, 2);
+  shape.set(1, 3);
+  const uint8_t data[20] = {};
+  t.setData(capnp::Data::Reader(data, sizeof data));
+  spur::TensorRef ref;
+  auto s = spur::readTensor(t.asReader(), &ref);
+  CHECK(s.code() == spur::StatusCode::kDataLoss);
+  CHECK(s.message() == "tensor 'x': shape [2, 3] of int32 needs 24 bytes, message has 20");
+  shape.set(1, -3);
+  CHECK(spur::readTensor(t.asReader(), &ref).message().find("negative dimension") != std::string::npos);
+  shape.set(0, int64_t{1} << 40);
+  shape.set(1, int64_t{1} << 40);
+  CHECK(spur::readTensor(t.asReader(), &ref).message().find("overflows") != std::string::npos);
+}
+
+TEST_CASE("transport: oversized messages are refused by the receiver") {
+  zmq::context_t ctx;
+  spur::SocketOptions small;
+  small.max_message_bytes = 1024;
+  auto pull = MessageSocket::bind(ctx, SocketKind::kPull, "tcp://127.0.0.1:*", small);
+  auto push = MessageSocket::connect(ctx, SocketKind::kPush, pull.lastEndpoint());
+  capnp::MallocMessageBuilder big;
+  fillParams(big, 1, std::vector<float>(4096, 1.f));
+  push.send(big, 200ms);
+  CHECK_FALSE(pull.receive(300ms).has_value());
+}
+
+TEST_CASE("transport: a latest-only subscriber sees the newest parameters") {
+  zmq::context_t ctx;
+  auto pub = MessageSocket::bind(ctx, SocketKind::kPub, "tcp://127.0.0.1:*");
+  spur::SocketOptions latest;
+  latest.latest_only = true;
+  auto sub = MessageSocket::connect(ctx, SocketKind::kSub, pub.lastEndpoint(), latest);
+  // PUB drops messages until the subscription has arrived: publish until one is seen.
+  uint64_t version = 0;
+  for (int i = 0; i < 100 && !sub.receive(10ms); ++i) {
+    capnp::MallocMessageBuilder m;
+    fillParams(m, ++version, {1.f});
+    pub.send(m, 100ms);
+  }
+  for (int v = 1; v <= 5; ++v) {
+    capnp::MallocMessageBuilder m;
+    fillParams(m, 1000 + v, {1.f});
+    pub.send(m, 100ms);
+  }
+  std::this_thread::sleep_for(200ms);
+  auto got = sub.receive(1000ms);
+  REQUIRE(got);
+  REQUIRE(got->parse().isOk());
+  CHECK(got->root<spur::schema::Params>().getPolicyVersion() == 1005);
+  CHECK_FALSE(sub.receive(50ms).has_value());
+}
