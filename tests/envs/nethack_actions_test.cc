@@ -34,7 +34,7 @@ TEST_CASE("actions: unknown set names list the valid ones") {
   }
 }
 
-TEST_CASE("tasks: every task is found by name; unknown names list the valid ones") {
+TEST_CASE("tasks: every task is found by name and unknown names list the valid ones") {
   CHECK(spur::netHackTasks().size() == 18);
   for (const auto& t : spur::netHackTasks()) CHECK(&spur::findNetHackTask(t.name) == &t);
   try {

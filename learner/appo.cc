@@ -1,0 +1,83 @@
+#include "learner/appo.h"
+
+namespace spur {
+
+VTraceReturns vtrace(torch::Tensor log_rhos, torch::Tensor discounts, torch::Tensor rewards, torch::Tensor values,
+                     torch::Tensor bootstrap_value, double rho_bar, double c_bar) {
+  torch::NoGradGuard no_grad;
+  const auto rhos = log_rhos.exp();
+  const auto clipped_rhos = rhos.clamp_max(rho_bar);
+  const auto cs = rhos.clamp_max(c_bar);
+  const auto next_values = torch::cat({values.slice(0, 1), bootstrap_value.unsqueeze(0)}, 0);
+  const auto deltas = clipped_rhos * (rewards + discounts * next_values - values);
+  // vs_t - V(x_t) = delta_t + gamma_t c_t (vs_{t+1} - V(x_{t+1})), backwards in time.
+  const int64_t T = values.size(0);
+  auto acc = torch::zeros_like(bootstrap_value);
+  std::vector<torch::Tensor> diffs(static_cast<std::size_t>(T));
+  for (int64_t t = T - 1; t >= 0; --t) {
+    acc = deltas[t] + discounts[t] * cs[t] * acc;
+    diffs[static_cast<std::size_t>(t)] = acc;
+  }
+  const auto vs = torch::stack(diffs) + values;
+  const auto next_vs = torch::cat({vs.slice(0, 1), bootstrap_value.unsqueeze(0)}, 0);
+  const auto pg_advantages = clipped_rhos * (rewards + discounts * next_vs - values);
+  return {vs, pg_advantages};
+}
+
+torch::Tensor combineRewards(const RewardOptions& r, torch::Tensor extrinsic, torch::Tensor intrinsic, torch::Tensor message_counts) {
+  auto out = extrinsic.to(torch::kFloat32) * r.ext_coeff;
+  if (intrinsic.defined() && r.int_coeff != 0.0)
+    out = out + r.int_coeff * intrinsic / message_counts.to(torch::kFloat32).clamp_min(1).pow(r.beta);
+  return out;
+}
+
+AppoTrainer::AppoTrainer(std::shared_ptr<PolicyNetImpl> net, const LearnerOptions& o)
+    : net_(std::move(net)),
+      options_(o),
+      optimizer_(net_->parameters(), torch::optim::AdamOptions(o.learning_rate).betas({o.adam_beta1, o.adam_beta2}).eps(o.adam_eps)) {}
+
+TrainStats AppoTrainer::step(const TrainBatch& b) {
+  const int64_t T = b.actions.size(0);
+  // Recurrence over all T+1 observations; step t+1 starts a new episode when done[t].
+  auto resets = torch::cat({torch::zeros_like(b.dones.slice(0, 0, 1)), b.dones}, 0);
+  const PolicyOutput out = net_->forward(b.obs, b.initial_state, resets);
+  const auto logits = out.logits.slice(0, 0, T);
+  const auto values = out.values.slice(0, 0, T);
+  const auto bootstrap = out.values[T].detach();
+
+  const auto log_probs = torch::log_softmax(logits, -1);
+  const auto action_logp = log_probs.gather(-1, b.actions.unsqueeze(-1)).squeeze(-1);
+  const auto behaviour_logp = torch::log_softmax(b.behaviour_logits, -1).gather(-1, b.actions.unsqueeze(-1)).squeeze(-1);
+  const auto log_ratio = action_logp - behaviour_logp;
+
+  const auto rewards = (b.rewards * options_.reward_scale).clamp(-options_.reward_clip, options_.reward_clip);
+  const auto discounts = (1 - b.dones) * options_.gamma;
+  const auto returns = vtrace(log_ratio.detach(), discounts, rewards, values.detach(), bootstrap, options_.rho_bar, options_.c_bar);
+
+  auto adv = returns.pg_advantages;
+  if (options_.normalize_advantages) adv = (adv - adv.mean()) / adv.std().clamp_min(1e-3);
+  const auto ratio = log_ratio.exp();
+  const double clip = options_.ppo_clip;
+  const auto clipped = ratio.clamp(1.0 / (1.0 + clip), 1.0 + clip);
+  const auto policy_loss = -torch::min(ratio * adv, clipped * adv).mean();
+  const auto value_loss = 0.5 * (returns.vs - values).pow(2).mean();
+  const auto entropy = -(log_probs.exp() * log_probs).sum(-1).mean();
+  const auto loss = policy_loss + options_.value_coeff * value_loss - options_.entropy_coeff * entropy;
+
+  optimizer_.zero_grad();
+  loss.backward();
+  const double grad_norm = torch::nn::utils::clip_grad_norm_(net_->parameters(), options_.max_grad_norm);
+  optimizer_.step();
+
+  TrainStats s;
+  s.loss = loss.item<double>();
+  s.policy_loss = policy_loss.item<double>();
+  s.value_loss = value_loss.item<double>();
+  s.entropy = entropy.item<double>();
+  s.grad_norm = grad_norm;
+  s.mean_value = values.mean().item<double>();
+  s.mean_rho = ratio.mean().item<double>();
+  return s;
+}
+
+}  // namespace spur

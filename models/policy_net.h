@@ -1,0 +1,78 @@
+// PolicyNet: the actor-critic networks spur trains, shared by actors (CPU inference) and
+// the learner (training). Includes LibTorch: include this header only from the few .cc
+// files that run a network.
+//
+// Observations are time-major: every tensor is [T, B, ...]. The recurrent core resets its
+// state to zero before step t when resets[t] is 1 (the episode started at step t).
+#pragma once
+
+#include <torch/torch.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/tensor.h"
+
+namespace spur {
+
+struct ModelOptions {
+  // Network: "nethack" (crop + coarse map + blstats + message, ONI-style) or "mlp" (a flat
+  // float observation "features", for the toy env). Default: nethack.
+  std::string type = "nethack";
+  // Recurrent core: gru or lstm. Default: gru.
+  std::string core = "gru";
+  // Recurrent state size. Default: 512 (ONI).
+  int64_t hidden_size = 512;
+  // nethack: side of the square crop around the hero. Default: 9.
+  int64_t crop_size = 9;
+  // nethack: embedding sizes of characters and colours. Default: 16, 8.
+  int64_t char_embedding = 16;
+  int64_t color_embedding = 8;
+  // nethack: conv channels for crop and coarse map. Default: 32.
+  int64_t conv_channels = 32;
+  // Width of the encoder MLPs (blstats, message, crop/map projections, mlp). Default: 128.
+  int64_t encoder_width = 128;
+
+  template <class B>
+  void bind(B& b) {
+    b.field("type", type);
+    b.field("core", core);
+    b.field("hidden_size", hidden_size);
+    b.field("crop_size", crop_size);
+    b.field("char_embedding", char_embedding);
+    b.field("color_embedding", color_embedding);
+    b.field("conv_channels", conv_channels);
+    b.field("encoder_width", encoder_width);
+  }
+};
+
+using ObsMap = std::map<std::string, torch::Tensor>;
+
+struct PolicyOutput {
+  torch::Tensor logits;  // [T, B, A]
+  torch::Tensor values;  // [T, B]
+  torch::Tensor state;   // [B, S] after the last step
+};
+
+class PolicyNetImpl : public torch::nn::Module {
+ public:
+  // obs: [T, B, ...] per observation; state: [B, stateSize()]; resets: [T, B] (0/1).
+  virtual PolicyOutput forward(const ObsMap& obs, torch::Tensor state, torch::Tensor resets) = 0;
+  virtual int64_t stateSize() const = 0;
+  // The observation tensors the network reads.
+  virtual std::vector<std::string> inputs() const = 0;
+  // Multiply-accumulates of one forward step for one sample (encoders + core + heads).
+  virtual int64_t macsPerStep() const = 0;
+};
+
+// Builds the network for an env with these observations and `num_actions` actions.
+// Throws Error (kInvalidArgument) for an unknown type/core, or when the env lacks an
+// observation the network needs.
+std::shared_ptr<PolicyNetImpl> makePolicyNet(const ModelOptions& options, const std::vector<TensorSpec>& obs_spec,
+                                             int64_t num_actions);
+
+int64_t parameterCount(torch::nn::Module& module);
+
+}  // namespace spur
