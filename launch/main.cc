@@ -7,6 +7,7 @@
 #include "core/logging.h"
 #include "core/status.h"
 #include "launch/rollout.h"
+#include "launch/train.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"spur: RL with online intrinsic rewards from LLM feedback (ONI) in C++"};
@@ -15,6 +16,7 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")->capture_default_str();
   app.parse_complete_callback([&] { spur::throwIfError(spur::initLogging({log_level, "", "spur"})); });
   spur::addRolloutCommand(app);
+  spur::addTrainCommands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

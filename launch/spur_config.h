@@ -1,49 +1,36 @@
 // SpurConfig: the whole experiment YAML. Every role reads its own section and the shared
-// ones; see README "Configuration" for the keys and their defaults.
+// ones; README "Configuration" lists the keys. Torch-free.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
-#include "envs/nethack/nethack_env.h"
+#include "actors/actor_options.h"
+#include "core/run_options.h"
+#include "envs/env_factory.h"
+#include "learner/learner_options.h"
+#include "models/model_options.h"
 
 namespace spur {
-
-struct RunOptions {
-  // Run name; the run lives in <dir>/<name>. Default: the config file's base name.
-  std::string name;
-  // Parent folder of runs. Default: runs.
-  std::string dir = "runs";
-  // Log level: trace, debug, info, warn, error. Default: info.
-  std::string log_level = "info";
-
-  template <class B>
-  void bind(B& b) {
-    b.field("name", name);
-    b.field("dir", dir);
-    b.field("log_level", log_level);
-  }
-};
-
-struct EnvOptions {
-  // Which environment: nethack. Default: nethack.
-  std::string name = "nethack";
-  NetHackOptions nethack;
-
-  template <class B>
-  void bind(B& b) {
-    b.field("name", name);
-    b.field("nethack", nethack);
-  }
-};
 
 struct SpurConfig {
   RunOptions run;
   EnvOptions env;
+  ModelOptions model;
+  LearnerOptions learner;
+  RewardOptions reward;
+  ActorOptions actors;
+  TransportOptions transport;
 
   template <class B>
   void bind(B& b) {
     b.field("run", run);
     b.field("env", env);
+    b.field("model", model);
+    b.field("learner", learner);
+    b.field("reward", reward);
+    b.field("actors", actors);
+    b.field("transport", transport);
   }
 };
 

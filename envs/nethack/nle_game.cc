@@ -97,7 +97,10 @@ NleGame::~NleGame() {
 }
 
 void NleGame::load() {
-  handle_ = dlopen(dlpath_.c_str(), RTLD_LAZY | RTLD_LOCAL);
+  // RTLD_DEEPBIND: NetHack's own functions must win over same-named symbols already in
+  // the process. LibTorch's dependencies bring libcodec2, which exports `weight`; without
+  // DEEPBIND NetHack's weight(obj) calls resolved there and crashed the actor.
+  handle_ = dlopen(dlpath_.c_str(), RTLD_LAZY | RTLD_LOCAL | RTLD_DEEPBIND);
   if (!handle_) {
     const char* err = dlerror();
     fail(StatusCode::kFailedPrecondition, "cannot load NetHack library " + package_.library_path + ": " + (err ? err : "unknown dlopen error"));
@@ -128,7 +131,7 @@ void NleGame::unload(bool check_unloaded) {
     // A library that stays mapped after dlclose would keep its globals and corrupt the
     // next game; NLE's builds unload cleanly, so this only fires for a foreign build.
     if (!check_unloaded) return;
-    if (void* still = dlopen(dlpath_.c_str(), RTLD_LAZY | RTLD_NOLOAD)) {
+    if (void* still = dlopen(dlpath_.c_str(), RTLD_LAZY | RTLD_NOLOAD | RTLD_DEEPBIND)) {
       dlclose(still);
       fail(StatusCode::kFailedPrecondition, "NetHack library " + package_.library_path + " cannot be unloaded (has STB_GNU_UNIQUE symbols?); spur needs a fresh copy per game");
     }

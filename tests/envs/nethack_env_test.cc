@@ -15,6 +15,15 @@
 #include "core/subprocess.h"
 
 namespace fs = std::filesystem;
+
+// A global symbol with the name of a NetHack function, as libcodec2 (a LibTorch
+// dependency) exports one. The test binary exports it (ENABLE_EXPORTS); NetHack must keep
+// calling its own weight() (regression: the actor crashed when it did not).
+static int g_foreign_weight_calls = 0;
+extern "C" __attribute__((visibility("default"))) int weight(void*) {
+  ++g_foreign_weight_calls;
+  return 0;
+}
 using spur::NetHackEnv;
 using spur::NetHackOptions;
 using spur::NleSeeds;
@@ -107,6 +116,15 @@ TEST_CASE("nethack: a text prompt before the first move is left, so the seeded g
   CHECK(env.blstats()[20] >= 1);  // in the move loop: the turn counter runs
   const auto r = env.step(19);
   CHECK_FALSE(r.done);
+}
+
+TEST_CASE("nethack: NetHack's functions are not replaced by same-named symbols of the process") {
+  NetHackOptions o;
+  NetHackEnv env(o);
+  env.reset(12);
+  for (int i = 0; i < 300; ++i)
+    if (env.step(i % 23).done) env.reset(13);
+  CHECK(g_foreign_weight_calls == 0);
 }
 
 TEST_CASE("nethack: the generic Env::reset(seed) is deterministic") {

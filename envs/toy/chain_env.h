@@ -1,0 +1,53 @@
+// ChainEnv: a toy env with a known optimum, for end-to-end training tests.
+//
+// The agent starts at cell 0 of a chain of `length` cells and sees its position one-hot
+// ("features", float32 [length]). Action 0 moves left (the wall stops it at 0), action 1
+// moves right. Each step costs `step_cost`; reaching the last cell gives +1 and ends the
+// episode; after `max_steps` the episode is aborted. The optimal return is
+// 1 - step_cost * (length - 1), reached in length - 1 steps.
+#pragma once
+
+#include <cstdint>
+#include <random>
+
+#include "envs/env.h"
+
+namespace spur {
+
+struct ChainOptions {
+  int64_t length = 8;
+  double step_cost = 0.01;
+  int64_t max_steps = 30;
+
+  template <class B>
+  void bind(B& b) {
+    b.field("length", length);
+    b.field("step_cost", step_cost);
+    b.field("max_steps", max_steps);
+  }
+};
+
+class ChainEnv : public Env {
+ public:
+  explicit ChainEnv(const ChainOptions& options);
+  const std::vector<TensorSpec>& observationSpec() const override { return spec_; }
+  const ActionSpace& actionSpace() const override { return actions_; }
+  void reset(std::optional<uint64_t> seed) override;
+  StepResult step(int64_t action) override;
+  TensorView observation(std::size_t index) const override;
+  std::string_view message() const override { return message_; }
+  int messageCount() const override { return message_count_; }
+
+  double optimalReturn() const { return 1.0 - options_.step_cost * static_cast<double>(options_.length - 1); }
+
+ private:
+  ChainOptions options_;
+  std::vector<TensorSpec> spec_;
+  ActionSpace actions_;
+  std::vector<float> features_;
+  int64_t position_ = 0, steps_ = 0;
+  std::string message_;
+  int message_count_ = 0;
+};
+
+}  // namespace spur

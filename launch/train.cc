@@ -1,0 +1,301 @@
+#include "launch/train.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <thread>
+
+#include "actors/actor.h"
+#include "core/config.h"
+#include "core/status.h"
+#include "launch/spur_config.h"
+#include "learner/learner_role.h"
+
+namespace spur {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+std::atomic<bool> g_stop{false};
+std::atomic<int> g_signal{0};
+
+void onSignal(int sig) {
+  g_signal = sig;
+  g_stop = true;
+}
+
+void installStopHandlers() {
+  struct sigaction sa {};
+  sa.sa_handler = onSignal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
+SpurConfig loadRunConfig(const std::string& run_dir) {
+  return config::load<SpurConfig>((fs::path(run_dir) / "config.yaml").string(), {});
+}
+
+std::string selfExe() { return fs::read_symlink("/proc/self/exe").string(); }
+
+// A short, per-run ipc path: socket paths are limited to ~107 bytes.
+std::string autoAddress(const fs::path& run_dir, const char* what) {
+  const std::size_t h = std::hash<std::string>{}(fs::absolute(run_dir).lexically_normal().string());
+  char buf[128];
+  std::snprintf(buf, sizeof buf, "ipc:///tmp/spur-%016zx-%s.sock", h, what);
+  return buf;
+}
+
+struct Child {
+  std::string role;
+  int rank = 0;
+  std::vector<std::string> argv;
+  std::string log;
+  pid_t pid = -1;
+  Clock::time_point started{};
+  double backoff_s = 0;
+  Clock::time_point restart_at{};
+};
+
+pid_t spawn(const Child& c) {
+  const pid_t parent = getpid();
+  const pid_t pid = fork();
+  if (pid < 0) throw Error(StatusCode::kInternal, std::string("fork: ") + std::strerror(errno));
+  if (pid == 0) {
+    // Children die with the launcher (a SIGKILLed launcher leaves no orphans behind).
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent) _exit(1);
+    const int fd = open(c.log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd >= 0) {
+      dup2(fd, STDOUT_FILENO);
+      dup2(fd, STDERR_FILENO);
+    }
+    std::vector<char*> args;
+    for (const auto& a : c.argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+std::string describeStatus(int status) {
+  if (WIFEXITED(status)) return "exited with code " + std::to_string(WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) return std::string("killed by signal ") + strsignal(WTERMSIG(status));
+  return "stopped";
+}
+
+std::string joinArgs(const std::vector<std::string>& argv) {
+  std::string s;
+  for (const auto& a : argv) s += (s.empty() ? "" : " ") + a;
+  return s;
+}
+
+struct TrainArgs {
+  std::string config;
+  std::vector<std::string> overrides;
+  bool print_commands = false;
+};
+
+int runTrain(const TrainArgs& args) {
+  // Everything that can be wrong with the YAML fails here, before any process starts.
+  SpurConfig cfg = config::load<SpurConfig>(args.config, args.overrides);
+  if (cfg.run.name.empty()) cfg.run.name = fs::path(args.config).stem().string();
+  if (cfg.actors.processes < 1) throw Error(StatusCode::kInvalidArgument, "actors.processes must be at least 1");
+  const fs::path run_dir = fs::path(cfg.run.dir) / cfg.run.name;
+  if (cfg.transport.unroll_address == "auto") cfg.transport.unroll_address = autoAddress(run_dir, "unroll");
+  if (cfg.transport.params_address == "auto") cfg.transport.params_address = autoAddress(run_dir, "params");
+  // Probe the env and learner settings now so that errors name the key before launch.
+  makeEnv(cfg.env, 1 << 21);
+  const bool resuming = fs::exists(run_dir / "checkpoints" / "latest");
+  fs::create_directories(run_dir / "logs");
+  {
+    YAML::Emitter out;
+    out << config::encode(cfg);
+    std::ofstream(run_dir / "config.yaml") << "# Resolved by spur train; roles read this file.\n" << out.c_str() << "\n";
+  }
+
+  const std::string exe = selfExe();
+  std::vector<Child> children;
+  Child learner{"learner", 0, {exe, "learner", "--run-dir", run_dir.string()}, (run_dir / "logs" / "learner-0.log").string()};
+  children.push_back(learner);
+  for (int i = 0; i < cfg.actors.processes; ++i)
+    children.push_back({"actor", i, {exe, "actor", "--run-dir", run_dir.string(), "--rank", std::to_string(i)},
+                        (run_dir / "logs" / ("actor-" + std::to_string(i) + ".log")).string()});
+  if (args.print_commands) {
+    std::printf("# run directory %s (config.yaml written); start these, on any hosts that share it:\n", run_dir.c_str());
+    for (const auto& c : children) std::printf("%s\n", joinArgs(c.argv).c_str());
+    return 0;
+  }
+
+  installStopHandlers();
+  std::printf("spur train: run %s%s; logs in %s; tensorboard --logdir %s\n", run_dir.c_str(), resuming ? " (resuming)" : "",
+              (run_dir / "logs").c_str(), cfg.run.dir.c_str());
+  std::fflush(stdout);
+  for (auto& c : children) {
+    c.pid = spawn(c);
+    c.started = Clock::now();
+  }
+
+  // Show the learner's progress lines.
+  std::ifstream learner_log;
+  std::string partial;
+  auto relayProgress = [&] {
+    if (!learner_log.is_open()) learner_log.open(children[0].log);
+    if (!learner_log.is_open()) return;
+    learner_log.clear();
+    std::string line;
+    while (std::getline(learner_log, line)) {
+      if (learner_log.eof()) {  // an incomplete last line: keep it for later
+        partial += line;
+        break;
+      }
+      line = partial + line;
+      partial.clear();
+      if (line.find("progress:") != std::string::npos || line.find("resumed from") != std::string::npos ||
+          line.find("[error]") != std::string::npos)
+        std::printf("%s\n", line.c_str());
+    }
+    std::fflush(stdout);
+  };
+
+  int exit_code = 0;
+  bool learner_done = false;
+  while (!learner_done) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    relayProgress();
+    if (g_stop) break;
+    int status = 0;
+    for (pid_t pid; (pid = waitpid(-1, &status, WNOHANG)) > 0;) {
+      for (auto& c : children) {
+        if (c.pid != pid) continue;
+        c.pid = -1;
+        if (c.role == "learner") {
+          learner_done = true;
+          if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+            std::fprintf(stderr, "spur train: the learner %s; see %s\n", describeStatus(status).c_str(), c.log.c_str());
+            exit_code = 1;
+          }
+        } else {
+          // A crashed actor is restarted with back-off while the learner keeps training.
+          const double ran = std::chrono::duration<double>(Clock::now() - c.started).count();
+          c.backoff_s = ran > 60 ? cfg.actors.restart_backoff_s : std::min(cfg.actors.restart_backoff_max_s, std::max(cfg.actors.restart_backoff_s, 2 * c.backoff_s));
+          c.restart_at = Clock::now() + std::chrono::milliseconds(static_cast<int64_t>(c.backoff_s * 1000));
+          std::fprintf(stderr, "spur train: actor %d %s; restarting in %.1f s (log %s)\n", c.rank, describeStatus(status).c_str(), c.backoff_s, c.log.c_str());
+        }
+      }
+    }
+    for (auto& c : children) {
+      if (c.role == "actor" && c.pid < 0 && !learner_done && Clock::now() >= c.restart_at) {
+        c.pid = spawn(c);
+        c.started = Clock::now();
+      }
+    }
+  }
+
+  // Shutdown: the learner first (it writes a checkpoint), then the actors.
+  auto waitFor = [&](const std::string& role, double seconds) {
+    const auto deadline = Clock::now() + std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
+    while (Clock::now() < deadline) {
+      bool alive = false;
+      for (auto& c : children) {
+        if (c.role != role || c.pid < 0) continue;
+        int status = 0;
+        if (waitpid(c.pid, &status, WNOHANG) == c.pid) c.pid = -1;
+        else alive = true;
+      }
+      if (!alive) return;
+      relayProgress();
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    for (auto& c : children)
+      if (c.role == role && c.pid > 0) {
+        std::fprintf(stderr, "spur train: %s %d did not stop; killing it\n", role.c_str(), c.rank);
+        kill(c.pid, SIGKILL);
+        waitpid(c.pid, nullptr, 0);
+        c.pid = -1;
+      }
+  };
+  for (auto& c : children)
+    if (c.role == "learner" && c.pid > 0) kill(c.pid, SIGTERM);
+  waitFor("learner", 300);
+  for (auto& c : children)
+    if (c.role == "actor" && c.pid > 0) kill(c.pid, SIGTERM);
+  waitFor("actor", 20);
+  relayProgress();
+  if (g_stop) std::printf("spur train: stopped by %s; checkpoint in %s\n", strsignal(g_signal), (run_dir / "checkpoints").c_str());
+  return exit_code;
+}
+
+int runLearnerCommand(const std::string& run_dir) {
+  installStopHandlers();
+  const SpurConfig cfg = loadRunConfig(run_dir);
+  LearnerRoleOptions o;
+  o.run = cfg.run;
+  o.run_dir = run_dir;
+  o.env = cfg.env;
+  o.model = cfg.model;
+  o.learner = cfg.learner;
+  o.reward = cfg.reward;
+  o.envs_per_actor = cfg.actors.envs_per_process;
+  o.unroll_address = cfg.transport.unroll_address;
+  o.params_address = cfg.transport.params_address;
+  o.unroll_hwm = cfg.transport.unroll_hwm;
+  o.params_hwm = cfg.transport.params_hwm;
+  YAML::Emitter out;
+  out << config::encode(cfg);
+  o.resolved_config = out.c_str();
+  return runLearner(o, g_stop);
+}
+
+int runActorCommand(const std::string& run_dir, int rank) {
+  installStopHandlers();
+  const SpurConfig cfg = loadRunConfig(run_dir);
+  ActorRoleOptions o;
+  o.env = cfg.env;
+  o.model = cfg.model;
+  o.actors = cfg.actors;
+  o.rollout = cfg.learner.rollout;
+  o.seed = cfg.run.seed;
+  o.rank = rank;
+  o.unroll_address = cfg.transport.unroll_address;
+  o.params_address = cfg.transport.params_address;
+  o.unroll_hwm = cfg.transport.unroll_hwm;
+  return runActor(o, g_stop);
+}
+
+}  // namespace
+
+void addTrainCommands(CLI::App& app) {
+  auto targs = std::make_shared<TrainArgs>();
+  auto* train = app.add_subcommand("train", "Train: start the learner and the actors of CONFIG on this host and supervise them");
+  train->add_option("config", targs->config, "Experiment YAML")->required()->check(CLI::ExistingFile);
+  train->add_option("overrides", targs->overrides, "Config overrides a.b.c=value");
+  train->add_flag("--print-commands", targs->print_commands, "Write the run directory and print each role's command instead of starting them");
+  train->callback([targs] { std::exit(runTrain(*targs)); });
+
+  auto run_dir = std::make_shared<std::string>();
+  auto* learner = app.add_subcommand("learner", "Learner role (started by spur train)");
+  learner->add_option("--run-dir", *run_dir, "Run directory holding config.yaml")->required();
+  learner->callback([run_dir] { std::exit(runLearnerCommand(*run_dir)); });
+
+  auto actor_dir = std::make_shared<std::string>();
+  auto rank = std::make_shared<int>(0);
+  auto* actor = app.add_subcommand("actor", "Actor role (started by spur train)");
+  actor->add_option("--run-dir", *actor_dir, "Run directory holding config.yaml")->required();
+  actor->add_option("--rank", *rank, "Actor index")->required();
+  actor->callback([actor_dir, rank] { std::exit(runActorCommand(*actor_dir, *rank)); });
+}
+
+}  // namespace spur

@@ -1,0 +1,69 @@
+// LearnerOptions and RewardOptions: the YAML sections `learner` and `reward` (torch-free).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace spur {
+
+// The YAML section `learner`. Defaults are ONI's (refs/oni.md section 8).
+struct LearnerOptions {
+  int64_t rollout = 32;          // T: steps per unroll
+  int64_t batch_size = 1024;     // samples (T x envs) per update
+  double learning_rate = 1e-4;
+  double adam_beta1 = 0.9;
+  double adam_beta2 = 0.999;
+  double adam_eps = 1e-6;
+  double gamma = 0.99;
+  double ppo_clip = 0.1;         // ratio clipped to [1/(1+c), 1+c]
+  double entropy_coeff = 0.003;
+  double value_coeff = 0.5;
+  double max_grad_norm = 4.0;
+  double rho_bar = 1.0;          // V-trace importance-weight clip
+  double c_bar = 1.0;            // V-trace trace clip
+  double reward_scale = 1.0;
+  double reward_clip = 10.0;     // |r| <= clip after scaling
+  bool normalize_advantages = true;
+  int64_t max_policy_lag = 10000;  // unrolls more than this many updates old are dropped
+  int64_t queue_unrolls = 8;       // bounded queue of received unrolls (more = more policy lag)
+
+  template <class B>
+  void bind(B& b) {
+    b.field("rollout", rollout);
+    b.field("batch_size", batch_size);
+    b.field("learning_rate", learning_rate);
+    b.field("adam_beta1", adam_beta1);
+    b.field("adam_beta2", adam_beta2);
+    b.field("adam_eps", adam_eps);
+    b.field("gamma", gamma);
+    b.field("ppo_clip", ppo_clip);
+    b.field("entropy_coeff", entropy_coeff);
+    b.field("value_coeff", value_coeff);
+    b.field("max_grad_norm", max_grad_norm);
+    b.field("rho_bar", rho_bar);
+    b.field("c_bar", c_bar);
+    b.field("reward_scale", reward_scale);
+    b.field("reward_clip", reward_clip);
+    b.field("normalize_advantages", normalize_advantages);
+    b.field("max_policy_lag", max_policy_lag);
+    b.field("queue_unrolls", queue_unrolls);
+  }
+};
+
+// The YAML section `reward`: r = ext_coeff * r_ext + int_coeff * r_int / count^beta.
+struct RewardOptions {
+  std::string type = "none";  // intrinsic reward model; only `none` so far
+  double ext_coeff = 1.0;
+  double int_coeff = 0.0;
+  double beta = 3.0;          // count exponent (ONI's beta_count_exponent)
+
+  template <class B>
+  void bind(B& b) {
+    b.field("type", type);
+    b.field("ext_coeff", ext_coeff);
+    b.field("int_coeff", int_coeff);
+    b.field("beta", beta);
+  }
+};
+
+}  // namespace spur

@@ -1,0 +1,271 @@
+#include "learner/learner_role.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <cstdio>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <regex>
+
+#include "core/schema/spur.capnp.h"
+#include "core/tensorboard.h"
+#include "core/transport.h"
+#include "learner/appo.h"
+#include "learner/unroll_receiver.h"
+#include "models/torch_codec.h"
+
+namespace spur {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+struct Counters {
+  int64_t frames = 0;    // env frames trained on
+  int64_t updates = 0;   // = policy version
+  int64_t episodes = 0;
+};
+
+// Checkpoint = model parameters and buffers, optimiser state, counters and the CPU RNG.
+void saveCheckpoint(const fs::path& dir, AppoTrainer& trainer, const Counters& c, int64_t keep) {
+  fs::create_directories(dir);
+  torch::serialize::OutputArchive archive;
+  for (const auto& p : trainer.net().named_parameters(true)) archive.write("model/" + p.key(), p.value());
+  for (const auto& b : trainer.net().named_buffers(true)) archive.write("model/" + b.key(), b.value(), /*is_buffer=*/true);
+  torch::serialize::OutputArchive opt;
+  trainer.optimizer().save(opt);
+  archive.write("optimizer", opt);
+  archive.write("counters", torch::tensor({c.frames, c.updates, c.episodes}, torch::kInt64));
+  archive.write("rng", at::detail::getDefaultCPUGenerator().get_state());
+  // Atomic: write a temp file, rename it, then point `latest` at it the same way.
+  const std::string name = "ckpt-" + std::to_string(c.updates) + ".pt";
+  const fs::path tmp = dir / (name + ".tmp");
+  archive.save_to(tmp.string());
+  fs::rename(tmp, dir / name);
+  const fs::path link_tmp = dir / "latest.tmp";
+  fs::remove(link_tmp);
+  fs::create_symlink(name, link_tmp);
+  fs::rename(link_tmp, dir / "latest");
+  // Keep the newest `keep`.
+  std::vector<std::pair<int64_t, fs::path>> all;
+  const std::regex re("ckpt-([0-9]+)\\.pt");
+  for (const auto& e : fs::directory_iterator(dir)) {
+    std::smatch m;
+    const std::string f = e.path().filename().string();
+    if (std::regex_match(f, m, re)) all.emplace_back(std::stoll(m[1]), e.path());
+  }
+  std::sort(all.begin(), all.end());
+  for (std::size_t i = 0; i + static_cast<std::size_t>(keep) < all.size(); ++i) fs::remove(all[i].second);
+}
+
+bool loadCheckpoint(const fs::path& dir, AppoTrainer& trainer, Counters* c) {
+  const fs::path latest = dir / "latest";
+  if (!fs::exists(latest)) return false;
+  const fs::path file = fs::canonical(latest);
+  torch::serialize::InputArchive archive;
+  try {
+    archive.load_from(file.string());
+    torch::NoGradGuard no_grad;
+    for (auto& p : trainer.net().named_parameters(true)) {
+      torch::Tensor t;
+      archive.read("model/" + p.key(), t);
+      p.value().copy_(t);
+    }
+    for (auto& b : trainer.net().named_buffers(true)) {
+      torch::Tensor t;
+      archive.read("model/" + b.key(), t, /*is_buffer=*/true);
+      b.value().copy_(t);
+    }
+    torch::serialize::InputArchive opt;
+    archive.read("optimizer", opt);
+    trainer.optimizer().load(opt);
+    torch::Tensor counters, rng;
+    archive.read("counters", counters);
+    archive.read("rng", rng);
+    auto gen = at::detail::getDefaultCPUGenerator();
+    gen.set_state(rng);
+    c->frames = counters[0].item<int64_t>();
+    c->updates = counters[1].item<int64_t>();
+    c->episodes = counters[2].item<int64_t>();
+  } catch (const c10::Error& e) {
+    throw Error(StatusCode::kDataLoss, "cannot resume from checkpoint " + file.string() + ": " + e.what_without_backtrace() +
+                                           " (move it away to start over)");
+  }
+  spdlog::info("learner: resumed from {} (update {}, {} frames, {} episodes)", file.string(), c->updates, c->frames, c->episodes);
+  return true;
+}
+
+// Frames-per-second over a sliding window.
+class RateWindow {
+ public:
+  explicit RateWindow(double seconds) : seconds_(seconds) {}
+  void add(Clock::time_point t, int64_t total) {
+    samples_.emplace_back(t, total);
+    while (samples_.size() > 2 && std::chrono::duration<double>(t - samples_.front().first).count() > seconds_) samples_.pop_front();
+  }
+  double rate() const {
+    if (samples_.size() < 2) return 0;
+    const double dt = std::chrono::duration<double>(samples_.back().first - samples_.front().first).count();
+    return dt > 0 ? static_cast<double>(samples_.back().second - samples_.front().second) / dt : 0;
+  }
+
+ private:
+  double seconds_;
+  std::deque<std::pair<Clock::time_point, int64_t>> samples_;
+};
+
+template <class T>
+double meanOf(const std::deque<T>& d) {
+  double s = 0;
+  for (const auto& x : d) s += static_cast<double>(x);
+  return d.empty() ? 0.0 : s / static_cast<double>(d.size());
+}
+
+}  // namespace
+
+int runLearner(const LearnerRoleOptions& o, const std::atomic<bool>& stop) {
+  torch::set_num_threads(1);
+  torch::manual_seed(o.run.seed);
+  if (o.reward.type != "none")
+    throw Error(StatusCode::kInvalidArgument, "reward.type '" + o.reward.type + "' is not available yet (valid: none)");
+  const int64_t T = o.learner.rollout, B = o.envs_per_actor;
+  if (o.learner.batch_size % T != 0 || (o.learner.batch_size / T) % B != 0)
+    throw Error(StatusCode::kInvalidArgument, "learner.batch_size (" + std::to_string(o.learner.batch_size) + ") must be a multiple of learner.rollout x actors.envs_per_process (" +
+                                                  std::to_string(T * B) + ")");
+  const int64_t unrolls_per_batch = o.learner.batch_size / (T * B);
+
+  auto probe = makeEnv(o.env, 1 << 20);
+  const auto spec = probe->observationSpec();
+  const int64_t A = probe->actionSpace().size();
+  probe.reset();
+  auto net = makePolicyNet(o.model, spec, A);
+  AppoTrainer trainer(net, o.learner);
+  spdlog::info("learner: model {} with {} parameters, {} MACs per step", o.model.type, parameterCount(*net), net->macsPerStep());
+
+  Counters counters;
+  const fs::path ckpt_dir = fs::path(o.run_dir) / "checkpoints";
+  loadCheckpoint(ckpt_dir, trainer, &counters);
+
+  zmq::context_t ctx(1);
+  UnrollLayout layout{T, B, A, net->stateSize(), spec};
+  UnrollReceiver receiver(ctx, o.unroll_address, static_cast<int>(o.unroll_hwm), layout, static_cast<std::size_t>(o.learner.queue_unrolls),
+                          o.learner.max_policy_lag);
+  receiver.setPolicyVersion(static_cast<uint64_t>(counters.updates));
+  SocketOptions pub_opts;
+  pub_opts.high_water_mark = static_cast<int>(o.params_hwm);
+  auto pub = MessageSocket::bind(ctx, SocketKind::kPub, o.params_address, pub_opts);
+  auto publish = [&] {
+    capnp::MallocMessageBuilder msg;
+    auto p = msg.initRoot<schema::Params>();
+    writeParams(p, *net, static_cast<uint64_t>(counters.updates));
+    p.getSender().setRole(schema::Role::LEARNER);
+    pub.send(msg, 100ms);
+  };
+
+  TensorBoardWriter tb((fs::path(o.run_dir) / "tb" / "learner").string());
+  tb.text("config", "```\n" + o.resolved_config + "\n```", counters.frames);
+  spdlog::info("learner: listening for unrolls at {}, publishing parameters at {}", receiver.address(), o.params_address);
+
+  std::deque<double> returns, lengths, lags;
+  RateWindow fps10(10), fps60(60);
+  auto last_progress = Clock::now(), last_publish = Clock::now() - 1h, last_ckpt = Clock::now();
+  fps10.add(Clock::now(), counters.frames);
+  fps60.add(Clock::now(), counters.frames);
+  std::vector<UnrollData> pending;
+  TrainStats stats;
+  bool finished = false;
+  while (!stop) {
+    if (Clock::now() - last_publish > 1s) {  // keeps late-joining and restarted actors fed
+      publish();
+      last_publish = Clock::now();
+    }
+    if (auto u = receiver.pop(100ms)) {
+      lags.push_back(static_cast<double>(counters.updates) - static_cast<double>(u->policy_version));
+      if (lags.size() > 100) lags.pop_front();
+      for (const auto& e : u->episodes) {
+        returns.push_back(e.episode_return);
+        lengths.push_back(static_cast<double>(e.length));
+        if (returns.size() > 100) returns.pop_front(), lengths.pop_front();
+        ++counters.episodes;
+      }
+      pending.push_back(std::move(*u));
+    }
+    if (static_cast<int64_t>(pending.size()) >= unrolls_per_batch) {
+      TrainBatch batch;
+      std::vector<torch::Tensor> parts;
+      auto cat = [&](auto member, int dim) {
+        parts.clear();
+        for (auto& p : pending) parts.push_back(p.*member);
+        return torch::cat(parts, dim);
+      };
+      for (const auto& s : spec) {
+        parts.clear();
+        for (auto& p : pending) parts.push_back(p.obs.at(s.name));
+        batch.obs[s.name] = torch::cat(parts, 1);
+      }
+      batch.actions = cat(&UnrollData::actions, 1);
+      batch.behaviour_logits = cat(&UnrollData::logits, 1);
+      batch.dones = cat(&UnrollData::dones, 1).to(torch::kFloat32);
+      batch.initial_state = cat(&UnrollData::rnn_state, 0);
+      const auto counts = cat(&UnrollData::message_counts, 1).slice(0, 1);  // the count of the step's resulting message
+      batch.rewards = combineRewards(o.reward, cat(&UnrollData::rewards, 1), torch::Tensor(), counts);
+      stats = trainer.step(batch);
+      counters.frames += T * B * static_cast<int64_t>(pending.size());
+      ++counters.updates;
+      pending.clear();
+      receiver.setPolicyVersion(static_cast<uint64_t>(counters.updates));
+      publish();
+      last_publish = Clock::now();
+      fps10.add(Clock::now(), counters.frames);
+      fps60.add(Clock::now(), counters.frames);
+      if (o.run.total_frames > 0 && counters.frames >= o.run.total_frames) finished = true;
+    }
+
+    const bool progress_due = std::chrono::duration<double>(Clock::now() - last_progress).count() >= o.run.progress_interval_s;
+    if (progress_due || finished) {
+      last_progress = Clock::now();
+      const auto& rc = receiver.counters();
+      const double queue_fill = static_cast<double>(receiver.queued()) / static_cast<double>(receiver.capacity());
+      const int64_t f = counters.frames;
+      tb.scalar("reward/mean_return_100", meanOf(returns), f);
+      tb.scalar("len/mean_length_100", meanOf(lengths), f);
+      tb.scalar("perf/fps_10s", fps10.rate(), f);
+      tb.scalar("perf/fps_60s", fps60.rate(), f);
+      tb.scalar("perf/policy_lag", meanOf(lags), f);
+      tb.scalar("perf/queue_fill", queue_fill, f);
+      tb.scalar("perf/dropped_malformed", static_cast<double>(rc.dropped_malformed), f);
+      tb.scalar("perf/dropped_stale", static_cast<double>(rc.dropped_stale), f);
+      tb.scalar("train/loss", stats.loss, f);
+      tb.scalar("train/policy_loss", stats.policy_loss, f);
+      tb.scalar("train/value_loss", stats.value_loss, f);
+      tb.scalar("train/entropy", stats.entropy, f);
+      tb.scalar("train/grad_norm", stats.grad_norm, f);
+      tb.scalar("train/lr", o.learner.learning_rate, f);
+      tb.scalar("train/updates", static_cast<double>(counters.updates), f);
+      tb.flush();
+      spdlog::info("progress: frames {} | fps 10s {:.0f} 60s {:.0f} | episodes {} | return(100) {:.3f} | len(100) {:.1f} | lag {:.1f} | queue {:.0f}% | dropped {}+{}",
+                   f, fps10.rate(), fps60.rate(), counters.episodes, meanOf(returns), meanOf(lengths), meanOf(lags), 100 * queue_fill,
+                   rc.dropped_malformed.load(), rc.dropped_stale.load());
+    }
+    if (std::chrono::duration<double>(Clock::now() - last_ckpt).count() >= o.run.checkpoint_interval_s) {
+      saveCheckpoint(ckpt_dir, trainer, counters, o.run.keep_checkpoints);
+      last_ckpt = Clock::now();
+    }
+    if (finished) break;
+  }
+  saveCheckpoint(ckpt_dir, trainer, counters, o.run.keep_checkpoints);
+  nlohmann::json summary{{"frames", counters.frames},       {"updates", counters.updates},
+                         {"episodes", counters.episodes},   {"mean_return_100", meanOf(returns)},
+                         {"mean_length_100", meanOf(lengths)}, {"finished", finished},
+                         {"dropped_malformed", receiver.counters().dropped_malformed.load()},
+                         {"dropped_stale", receiver.counters().dropped_stale.load()}};
+  std::ofstream(fs::path(o.run_dir) / "summary.json") << summary.dump(2) << "\n";
+  spdlog::info("learner: {} after {} frames, {} updates; checkpoint written", finished ? "done" : "stopped", counters.frames, counters.updates);
+  return 0;
+}
+
+}  // namespace spur

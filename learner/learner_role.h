@@ -1,0 +1,33 @@
+// The learner role (`spur learner`): PULLs unrolls, trains APPO + V-trace, PUBlishes
+// parameters, logs to TensorBoard, prints progress, writes checkpoints and resumes from
+// the newest one.
+#pragma once
+
+#include <atomic>
+#include <string>
+
+#include "core/run_options.h"
+#include "envs/env_factory.h"
+#include "learner/learner_options.h"
+#include "models/model_options.h"
+
+namespace spur {
+
+struct LearnerRoleOptions {
+  RunOptions run;
+  std::string run_dir;  // runs/<name>
+  EnvOptions env;
+  ModelOptions model;
+  LearnerOptions learner;
+  RewardOptions reward;
+  int64_t envs_per_actor = 8;
+  std::string unroll_address, params_address;
+  int64_t unroll_hwm = 8, params_hwm = 2;
+  std::string resolved_config;  // YAML text, logged to TensorBoard
+};
+
+// Trains until run.total_frames (exit code 0) or until `stop` (checkpoint, exit code 0).
+// Throws Error for setup problems (bad config, unreadable checkpoint, busy address).
+int runLearner(const LearnerRoleOptions& options, const std::atomic<bool>& stop);
+
+}  // namespace spur
