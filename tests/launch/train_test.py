@@ -1,0 +1,181 @@
+"""`spur train` end to end: real processes, real sockets, real TensorBoard reader.
+
+  chain     the toy chain env is solved by the multi-process system (asserts on the return,
+            never on time), and a run that cannot learn (learning rate 0) is not
+  tb        the learner's event files load in TensorBoard's EventAccumulator
+  yaml      a YAML error stops before any process starts and names the key
+  resume    a run killed with SIGKILL resumes from its last checkpoint
+  actor     a SIGKILLed actor is restarted while the learner keeps training
+  nethack   a tiny NetHack run goes through the whole pipeline
+
+usage: train_test.py --spur build/spur --repo . [--only NAME]
+"""
+
+import argparse
+import glob
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+RESULTS = []
+
+
+def check(name, ok, detail=""):
+    RESULTS.append(ok)
+    print("%s %s%s" % ("ok  " if ok else "FAIL", name, "" if ok else "  -- " + detail))
+    sys.stdout.flush()
+
+
+def train(spur, repo, config, rundir, *overrides, timeout=600):
+    cmd = [spur, "--log-level", "warn", "train", os.path.join(repo, "configs", config), "run.dir=" + rundir, *overrides]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+
+
+def summary(rundir, name):
+    with open(os.path.join(rundir, name, "summary.json")) as f:
+        return json.load(f)
+
+
+def test_chain(spur, repo, tmp):
+    r = train(spur, repo, "ci_chain.yaml", tmp)
+    s = summary(tmp, "ci_chain") if r.returncode == 0 else {}
+    # optimal return 0.93 in 7 steps; a random walk rarely reaches the end in 30 steps
+    check("chain: solved by the multi-process system (return %.3f, length %.1f after %s frames)" % (
+        s.get("mean_return_100", 0), s.get("mean_length_100", 0), s.get("frames")),
+        r.returncode == 0 and s["finished"] and s["mean_return_100"] >= 0.8 and s["mean_length_100"] <= 10,
+        r.stdout[-2000:] + r.stderr[-2000:])
+    r0 = train(spur, repo, "ci_chain.yaml", tmp, "run.name=frozen", "learner.learning_rate=0", "run.total_frames=20000")
+    s0 = summary(tmp, "frozen") if r0.returncode == 0 else {}
+    check("chain: without learning the return stays low (%.3f)" % s0.get("mean_return_100", 0),
+          r0.returncode == 0 and s0["mean_return_100"] < 0.5, r0.stderr[-2000:])
+    return tmp
+
+
+def test_tb(spur, repo, tmp):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    files = glob.glob(os.path.join(tmp, "ci_chain", "tb", "learner", "events.out.tfevents.*"))
+    acc = EventAccumulator(os.path.join(tmp, "ci_chain", "tb", "learner"))
+    acc.Reload()
+    tags = set(acc.Tags()["scalars"])
+    want = {"reward/mean_return_100", "len/mean_length_100", "perf/fps_10s", "perf/fps_60s", "perf/policy_lag",
+            "perf/queue_fill", "perf/dropped_malformed", "train/loss", "train/entropy", "train/grad_norm", "train/lr"}
+    returns = [e.value for e in acc.Scalars("reward/mean_return_100")] if "reward/mean_return_100" in tags else []
+    config = acc.Tensors("config")[0].tensor_proto.string_val[0].decode() if "config" in acc.Tags()["tensors"] else ""
+    check("tb: TensorBoard reads %d scalar tags, the return curve rises, the config is there" % len(tags),
+          len(files) == 1 and want <= tags and len(returns) >= 2 and returns[-1] > returns[0] and "envs_per_process" in config,
+          "files %s missing %s returns %s" % (files, want - tags, returns))
+
+
+def test_yaml(spur, repo, tmp):
+    r = train(spur, repo, "ci_chain.yaml", tmp, "run.name=typo", "learner.learnig_rate=0.1")
+    check("yaml: a bad key stops before any process starts",
+          r.returncode != 0 and "learner.learnig_rate: unknown key" in r.stderr and not os.path.exists(os.path.join(tmp, "typo")),
+          r.stderr)
+    bad = os.path.join(tmp, "bad.yaml")
+    with open(bad, "w") as f:
+        f.write("env:\n  name: chain\n  chain:\n    length: many\n")
+    r = subprocess.run([spur, "train", bad, "run.dir=" + tmp], capture_output=True, text=True)
+    check("yaml: a wrong type names the file and the key", r.returncode != 0 and bad + ": env.chain.length: expected" in r.stderr, r.stderr)
+
+
+def start(spur, repo, config, rundir, *overrides):
+    cmd = [spur, "--log-level", "warn", "train", os.path.join(repo, "configs", config), "run.dir=" + rundir, *overrides]
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+
+
+def wait_for(predicate, seconds):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_resume(spur, repo, tmp):
+    run = os.path.join(tmp, "resume")
+    ckpt = os.path.join(run, "checkpoints")
+    p = start(spur, repo, "ci_chain.yaml", tmp, "run.name=resume", "run.total_frames=0", "run.checkpoint_interval_s=1")
+
+    def updates_in_checkpoint():
+        names = [n for n in os.listdir(ckpt)] if os.path.isdir(ckpt) else []
+        nums = [int(m.group(1)) for n in names for m in [re.match(r"ckpt-(\d+)\.pt$", n)] if m]
+        return max(nums) if nums and os.path.islink(os.path.join(ckpt, "latest")) else 0
+
+    got = wait_for(lambda: updates_in_checkpoint() >= 20, 120)
+    os.killpg(p.pid, signal.SIGKILL)  # launcher, learner and actors at once: a crash
+    p.wait()
+    last = os.path.realpath(os.path.join(ckpt, "latest"))
+    n = int(re.search(r"ckpt-(\d+)\.pt$", last).group(1)) if got else -1
+    # batch_size 256 frames per update: go on for 20 more updates
+    r = train(spur, repo, "ci_chain.yaml", tmp, "run.name=resume", "run.total_frames=%d" % ((n + 20) * 256))
+    log = open(os.path.join(run, "logs", "learner-0.log")).read()
+    s = summary(tmp, "resume") if r.returncode == 0 else {}
+    check("resume: SIGKILLed at update %d, the rerun continues from it (now %s updates)" % (n, s.get("updates")),
+          got and r.returncode == 0 and ("(update %d," % n) in log and s["updates"] == n + 20 and "(resuming)" in r.stdout,
+          r.stdout[-1000:] + r.stderr[-1000:])
+
+
+def test_actor_restart(spur, repo, tmp):
+    run = os.path.join(tmp, "restart")
+    p = start(spur, repo, "ci_chain.yaml", tmp, "run.name=restart", "run.total_frames=150000", "actors.restart_backoff_s=0.5")
+    pid_file = None
+
+    def actor_pid():
+        out = subprocess.run(["pgrep", "-f", "actor --run-dir %s --rank 0" % run], capture_output=True, text=True).stdout.split()
+        return int(out[0]) if out else None
+
+    first = None
+    if wait_for(lambda: actor_pid() is not None and os.path.exists(os.path.join(run, "logs", "actor-0.log")), 60):
+        time.sleep(1.0)
+        first = actor_pid()
+        os.kill(first, signal.SIGKILL)
+    restarted = wait_for(lambda: actor_pid() not in (None, first), 30)
+    try:
+        out, err = p.communicate(timeout=300)
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        out, err = p.communicate()
+    s = summary(tmp, "restart") if p.returncode == 0 else {}
+    check("actor: a killed actor is restarted and training finishes",
+          first is not None and restarted and p.returncode == 0 and s.get("finished") and "actor 0 killed by signal" in err,
+          "first %s restarted %s rc %s err %s" % (first, restarted, p.returncode, err[-1000:]))
+
+
+def test_nethack(spur, repo, tmp):
+    r = train(spur, repo, "ci_tiny.yaml", tmp)
+    s = summary(tmp, "ci_tiny") if r.returncode == 0 else {}
+    check("nethack: a tiny NetHack run trains %s frames, %s episodes" % (s.get("frames"), s.get("episodes")),
+          r.returncode == 0 and s["finished"] and s["frames"] >= 20000 and s["episodes"] > 0 and s["dropped_malformed"] == 0
+          and "progress: frames" in r.stdout, r.stdout[-1500:] + r.stderr[-1500:])
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--spur", required=True)
+    ap.add_argument("--repo", required=True)
+    ap.add_argument("--only", default="")
+    args = ap.parse_args()
+    tests = [("chain", test_chain), ("tb", test_tb), ("yaml", test_yaml), ("resume", test_resume),
+             ("actor", test_actor_restart), ("nethack", test_nethack)]
+    with tempfile.TemporaryDirectory(prefix="spur-train-test-") as tmp:
+        for name, fn in tests:
+            if args.only and name not in args.only.split(","):
+                continue
+            try:
+                fn(args.spur, args.repo, tmp)
+            except Exception as e:  # a crash of the test itself is a failure, not an error exit
+                check(name, False, repr(e))
+    failed = RESULTS.count(False)
+    print("%d passed, %d failed" % (len(RESULTS) - failed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
