@@ -8,6 +8,7 @@
 
 #include "core/schema/spur.capnp.h"
 #include "core/transport.h"
+#include "actors/policy.h"
 #include "models/policy_net.h"
 #include "models/torch_codec.h"
 
@@ -34,8 +35,10 @@ int runActor(const ActorRoleOptions& o, const std::atomic<bool>& stop) {
   for (int64_t b = 0; b < B; ++b) envs.push_back(makeEnv(o.env, static_cast<int>(o.rank * B + b)));
   const auto& spec = envs[0]->observationSpec();
   const int64_t A = envs[0]->actionSpace().size();
-  auto net = makePolicyNet(o.model, spec, A);
-  net->eval();
+  std::unique_ptr<Policy> policy;
+  if (o.actors.policy == "network") policy = makeLocalPolicy(o.model, spec, A);
+  else if (o.actors.policy == "random") policy = makeRandomPolicy(A, makePolicyNet(o.model, spec, A)->stateSize());
+  else throw Error(StatusCode::kInvalidArgument, "unknown actors.policy '" + o.actors.policy + "' (valid: network, random)");
   torch::manual_seed(o.seed * 7919 + static_cast<uint64_t>(o.rank));
   std::mt19937_64 env_rng(o.seed * 1000003 + static_cast<uint64_t>(o.rank));
 
@@ -56,7 +59,7 @@ int runActor(const ActorRoleOptions& o, const std::atomic<bool>& stop) {
     Status s = msg->parse();
     if (s.isOk()) {
       auto params = msg->root<schema::Params>();
-      s = loadParams(params, *net);
+      s = policy->update(params);
       if (s.isOk()) {
         policy_version = params.getPolicyVersion();
         have_params = true;
@@ -68,7 +71,7 @@ int runActor(const ActorRoleOptions& o, const std::atomic<bool>& stop) {
   };
   const auto wait_start = Clock::now();
   auto last_note = wait_start;
-  while (!have_params && !stop) {
+  while (policy->needsParams() && !have_params && !stop) {
     pollParams(200ms);
     if (Clock::now() - last_note > 10s) {
       spdlog::info("actor {}: waiting for parameters from the learner at {}", o.rank, o.params_address);
@@ -91,21 +94,34 @@ int runActor(const ActorRoleOptions& o, const std::atomic<bool>& stop) {
   auto dones = torch::zeros({T, B}, torch::kUInt8);
   auto message_ids = torch::zeros({T + 1, B}, torch::kInt32);
   auto message_counts = torch::zeros({T + 1, B}, torch::kInt32);
-  auto state = torch::zeros({B, net->stateSize()});
+  auto state = torch::zeros({B, policy->stateSize()});
 
   std::vector<std::string> messages;
   std::unordered_map<std::string, int32_t> message_index;
+  // Hot path: raw pointers into the contiguous [T+1, B, ...] buffers. (Indexing torch
+  // tensors per env and step costs microseconds each and doubled the actor's cost.)
+  std::vector<uint8_t*> obs_base;
+  std::vector<std::size_t> obs_bytes;
+  for (std::size_t i = 0; i < spec.size(); ++i) {
+    obs_base.push_back(static_cast<uint8_t*>(obs[i].data_ptr()));
+    obs_bytes.push_back(spec[i].bytes());
+  }
+  auto* reward_p = rewards.data_ptr<float>();
+  auto* done_p = dones.data_ptr<uint8_t>();
+  auto* id_p = message_ids.data_ptr<int32_t>();
+  auto* count_p = message_counts.data_ptr<int32_t>();
   auto recordObs = [&](int64_t t, int64_t b) {
     Env& env = *envs[static_cast<std::size_t>(b)];
-    for (std::size_t i = 0; i < spec.size(); ++i) {
-      const TensorView v = env.observation(i);
-      std::memcpy(obs[i][t][b].data_ptr(), v.data, spec[i].bytes());
+    const std::size_t slot = static_cast<std::size_t>(t * B + b);
+    for (std::size_t i = 0; i < spec.size(); ++i) std::memcpy(obs_base[i] + slot * obs_bytes[i], env.observation(i).data, obs_bytes[i]);
+    const std::string_view text = env.message();
+    auto it = message_index.find(std::string(text));
+    if (it == message_index.end()) {
+      it = message_index.emplace(std::string(text), static_cast<int32_t>(messages.size())).first;
+      messages.emplace_back(text);
     }
-    std::string text(env.message());
-    auto [it, added] = message_index.try_emplace(text, static_cast<int32_t>(messages.size()));
-    if (added) messages.push_back(text);
-    message_ids[t][b] = it->second;
-    message_counts[t][b] = env.messageCount();
+    id_p[slot] = it->second;
+    count_p[slot] = env.messageCount();
   };
 
   std::vector<double> ep_return(static_cast<std::size_t>(B), 0.0);
@@ -137,24 +153,18 @@ int runActor(const ActorRoleOptions& o, const std::atomic<bool>& stop) {
     const uint64_t unroll_version = policy_version;
     for (int64_t t = 0; t < T && !stop; ++t) {
       pollParams(0ms);
-      torch::Tensor step_logits;
-      {
-        torch::NoGradGuard no_grad;
-        ObsMap step_obs;
-        for (std::size_t i = 0; i < spec.size(); ++i) step_obs[spec[i].name] = obs[i].slice(0, t, t + 1);
-        auto out = net->forward(step_obs, state, torch::zeros({1, B}));
-        step_logits = out.logits[0];
-        state = out.state;
-      }
-      const auto a = torch::multinomial(torch::softmax(step_logits, -1), 1).squeeze(1);
-      logits[t] = step_logits;
-      actions[t] = a;
+      torch::Tensor step_logits, a;
+      ObsMap step_obs;
+      for (std::size_t i = 0; i < spec.size(); ++i) step_obs[spec[i].name] = obs[i].slice(0, t, t + 1);
+      policy->act(step_obs, &state, &step_logits, &a);
+      logits[t].copy_(step_logits);
+      actions[t].copy_(a);
       const auto* a_ptr = a.data_ptr<int64_t>();
       for (int64_t b = 0; b < B; ++b) {
         const std::size_t bi = static_cast<std::size_t>(b);
         const StepResult r = envs[bi]->step(a_ptr[b]);
-        rewards[t][b] = static_cast<float>(r.reward);
-        dones[t][b] = r.done ? 1 : 0;
+        reward_p[t * B + b] = static_cast<float>(r.reward);
+        done_p[t * B + b] = r.done ? 1 : 0;
         ep_return[bi] += r.reward;
         ++ep_length[bi];
         if (!r.done) updateStatus(b);
@@ -217,12 +227,11 @@ int runActor(const ActorRoleOptions& o, const std::atomic<bool>& stop) {
     message_counts[0].copy_(message_counts[T]);
     std::vector<std::string> keep_messages;
     std::unordered_map<std::string, int32_t> keep_index;
-    const auto* ids = message_ids[0].data_ptr<int32_t>();
     for (int64_t b = 0; b < B; ++b) {
-      const std::string& text = messages[static_cast<std::size_t>(ids[b])];
+      const std::string& text = messages[static_cast<std::size_t>(id_p[b])];
       auto [it, added] = keep_index.try_emplace(text, static_cast<int32_t>(keep_messages.size()));
       if (added) keep_messages.push_back(text);
-      message_ids[0][b] = it->second;
+      id_p[b] = it->second;
     }
     messages = std::move(keep_messages);
     message_index = std::move(keep_index);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 namespace spur {
 
@@ -15,6 +16,9 @@ struct ActorOptions {
   // Restart back-off for crashed actors: first delay and cap, seconds. Default: 1, 30.
   double restart_backoff_s = 1.0;
   double restart_backoff_max_s = 30.0;
+  // How actions are chosen: network (the learner's policy) or random (uniform; for
+  // measuring the actor's own overhead, trains nothing useful). Default: network.
+  std::string policy = "network";
 
   template <class B>
   void bind(B& b) {
@@ -23,6 +27,7 @@ struct ActorOptions {
     b.field("send_timeout_s", send_timeout_s);
     b.field("restart_backoff_s", restart_backoff_s);
     b.field("restart_backoff_max_s", restart_backoff_max_s);
+    b.field("policy", policy);
   }
 };
 
