@@ -102,6 +102,20 @@ std::string joinArgs(const std::vector<std::string>& argv) {
   return s;
 }
 
+void validateBeforeLaunch(const std::string& file, const SpurConfig& c) {
+  auto fail = [&](const std::string& what) { throw Error(StatusCode::kInvalidArgument, file + ": " + what); };
+  if (c.actors.processes < 1) fail("actors.processes must be at least 1");
+  if (c.actors.envs_per_process < 1) fail("actors.envs_per_process must be at least 1");
+  if (c.actors.policy != "network" && c.actors.policy != "random") fail("actors.policy: unknown '" + c.actors.policy + "' (valid: network, random)");
+  if (c.learner.rollout < 1) fail("learner.rollout must be at least 1");
+  const int64_t unroll = c.learner.rollout * c.actors.envs_per_process;
+  if (c.learner.batch_size < unroll || c.learner.batch_size % unroll != 0)
+    fail("learner.batch_size (" + std::to_string(c.learner.batch_size) + ") must be a multiple of learner.rollout x actors.envs_per_process (" + std::to_string(unroll) + ")");
+  if (c.model.type != "nethack" && c.model.type != "mlp") fail("model.type: unknown '" + c.model.type + "' (valid: nethack, mlp)");
+  if (c.model.core != "gru" && c.model.core != "lstm") fail("model.core: unknown '" + c.model.core + "' (valid: gru, lstm)");
+  if (c.reward.type != "none") fail("reward.type: '" + c.reward.type + "' is not available yet (valid: none)");
+}
+
 struct TrainArgs {
   std::string config;
   std::vector<std::string> overrides;
@@ -112,12 +126,12 @@ int runTrain(const TrainArgs& args) {
   // Everything that can be wrong with the YAML fails here, before any process starts.
   SpurConfig cfg = config::load<SpurConfig>(args.config, args.overrides);
   if (cfg.run.name.empty()) cfg.run.name = fs::path(args.config).stem().string();
-  if (cfg.actors.processes < 1) throw Error(StatusCode::kInvalidArgument, "actors.processes must be at least 1");
   const fs::path run_dir = fs::path(cfg.run.dir) / cfg.run.name;
   if (cfg.transport.unroll_address == "auto") cfg.transport.unroll_address = autoAddress(run_dir, "unroll");
   if (cfg.transport.params_address == "auto") cfg.transport.params_address = autoAddress(run_dir, "params");
-  // Probe the env and learner settings now so that errors name the key before launch.
+  // Check what the roles would reject, so that errors name the key before launch.
   makeEnv(cfg.env, 1 << 21);
+  validateBeforeLaunch(args.config, cfg);
   const bool resuming = fs::exists(run_dir / "checkpoints" / "latest");
   fs::create_directories(run_dir / "logs");
   {

@@ -77,6 +77,10 @@ def test_yaml(spur, repo, tmp):
     check("yaml: a bad key stops before any process starts",
           r.returncode != 0 and "learner.learnig_rate: unknown key" in r.stderr and not os.path.exists(os.path.join(tmp, "typo")),
           r.stderr)
+    r = train(spur, repo, "ci_chain.yaml", tmp, "run.name=batch", "learner.batch_size=100")
+    check("yaml: an impossible batch size is refused before launch",
+          r.returncode != 0 and "learner.batch_size (100) must be a multiple of" in r.stderr and not os.path.exists(os.path.join(tmp, "batch")),
+          r.stderr)
     bad = os.path.join(tmp, "bad.yaml")
     with open(bad, "w") as f:
         f.write("env:\n  name: chain\n  chain:\n    length: many\n")
