@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -147,20 +148,30 @@ TrainResult trainRun(const std::string& spur, const std::string& config, double 
 
 int main(int argc, char** argv) {
   CLI::App app{"spur training frames/s on NetHack and the actor's overhead over the bare env loop"};
-  double seconds = 20, train_seconds = 60;
+  double seconds = 8, train_seconds = 60;
   int64_t envs = 16;
   std::string config = std::string(SPUR_BENCH_REPO) + "/configs/nethack_score.yaml";
   std::string spur = std::string(SPUR_BENCH_BINARY);
-  app.add_option("--seconds", seconds, "Seconds for (b) and (c)")->capture_default_str();
+  int rounds = 3;
+  app.add_option("--seconds", seconds, "Seconds for each run of (b) and (c)")->capture_default_str();
+  app.add_option("--rounds", rounds, "Alternating rounds of (b) and (c); medians are shown")->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--train-seconds", train_seconds, "Seconds of training for (a)")->capture_default_str();
   app.add_option("--envs", envs, "B: envs per loop/actor")->capture_default_str();
   app.add_option("--config", config, "Training config for (a)")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   try {
-    std::printf("bench train_nethack: OniScore, %ld envs per actor, %.0f s per loop, %.0f s of training\n", envs, seconds, train_seconds);
+    std::printf("bench train_nethack: OniScore, %ld envs per actor, %d rounds x %.0f s per loop (medians), %.0f s of training\n", envs, rounds,
+                seconds, train_seconds);
     const TrainResult t = trainRun(spur, config, train_seconds);
-    const double env_fps = envLoop(envs, seconds);
-    const double actor_fps = actorLoop(envs, seconds);
+    // Alternate (b) and (c) so that a noisy neighbour hurts both alike; report medians.
+    std::vector<double> env_runs, actor_runs;
+    for (int r = 0; r < rounds; ++r) {
+      env_runs.push_back(envLoop(envs, seconds));
+      actor_runs.push_back(actorLoop(envs, seconds));
+    }
+    std::sort(env_runs.begin(), env_runs.end());
+    std::sort(actor_runs.begin(), actor_runs.end());
+    const double env_fps = env_runs[env_runs.size() / 2], actor_fps = actor_runs[actor_runs.size() / 2];
     std::printf("\n%-58s %12s\n", "mode", "frames/s");
     std::printf("%-58s %12.0f\n", "(a) spur train, configs/nethack_score.yaml (2 actors)", t.fps);
     std::printf("%-58s %12.0f\n", "(b) bare env loop, 1 thread", env_fps);
