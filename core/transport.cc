@@ -83,9 +83,14 @@ MessageSocket MessageSocket::connect(zmq::context_t& context, SocketKind kind, c
 kj::Array<capnp::word> toWords(capnp::MessageBuilder& message) { return capnp::messageToFlatArray(message); }
 
 bool MessageSocket::send(capnp::MessageBuilder& message, std::chrono::milliseconds timeout) {
-  const auto words = toWords(message);
-  const auto bytes = words.asBytes();
-  return sendBytes(bytes.begin(), bytes.size(), timeout);
+  // Zero-copy: ZeroMQ takes ownership of the flat array and frees it when sent (unrolls
+  // are megabytes; a second copy cost the actor measurable time).
+  auto* words = new kj::Array<capnp::word>(toWords(message));
+  const auto bytes = words->asBytes();
+  zmq::message_t msg(const_cast<kj::byte*>(bytes.begin()), bytes.size(), [](void*, void* hint) { delete static_cast<kj::Array<capnp::word>*>(hint); },
+                     words);
+  socket_.set(zmq::sockopt::sndtimeo, static_cast<int>(timeout.count()));
+  return socket_.send(msg, zmq::send_flags::none).has_value();
 }
 
 bool MessageSocket::sendBytes(const void* data, std::size_t size, std::chrono::milliseconds timeout) {
