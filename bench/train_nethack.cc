@@ -5,6 +5,8 @@
 //   (b) the bare env loop: B NetHackEnvs stepped with uniform random actions, one thread
 //   (c) spur's actor with a random policy (actors.policy=random): the same B envs, unroll
 //       building, serialisation and PUSH to a draining PULL, one thread
+// (b) and (c) are frames per second of the stepping thread's CPU time, so that other
+// processes on a shared machine do not move them; ZeroMQ's I/O thread is not counted.
 // RESULT actor_overhead = 1 - (c)/(b). The sample-factory 2.1.1 comparison of the issue
 // is not part of this bench yet (see the closing note of issue 3).
 #include <CLI/CLI.hpp>
@@ -16,6 +18,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <pthread.h>
+#include <time.h>
+
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -39,6 +44,16 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
+// CPU time of one thread: immune to other processes taking the core away, which made
+// wall-clock rates on this shared 2-core machine vary by +-30% between runs.
+double threadCpuSeconds(pthread_t thread) {
+  clockid_t id;
+  pthread_getcpuclockid(thread, &id);
+  timespec ts{};
+  clock_gettime(id, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
+
 spur::EnvOptions nethackScore() {
   spur::EnvOptions e;
   e.name = "nethack";
@@ -55,13 +70,14 @@ double envLoop(int64_t B, double seconds) {
   const int64_t A = envs[0]->actionSpace().size();
   int64_t frames = 0;
   const auto start = Clock::now();
+  const double cpu0 = threadCpuSeconds(pthread_self());
   while (Clock::now() - start < std::chrono::duration<double>(seconds)) {
     for (auto& e : envs) {
       if (e->step(static_cast<int64_t>(rng() % static_cast<uint64_t>(A))).done) e->reset(rng());
       ++frames;
     }
   }
-  return static_cast<double>(frames) / std::chrono::duration<double>(Clock::now() - start).count();
+  return static_cast<double>(frames) / (threadCpuSeconds(pthread_self()) - cpu0);
 }
 
 double actorLoop(int64_t B, double seconds) {
@@ -80,19 +96,22 @@ double actorLoop(int64_t B, double seconds) {
   std::thread actor([&] { spur::runActor(o, stop); });
   // Drain: count frames from the first unroll on (the actor's set-up is not timed).
   uint64_t first = 0, last = 0;
-  Clock::time_point t0{}, t1{};
+  Clock::time_point t0{};
+  double cpu0 = 0, cpu1 = 0;
   while (t0 == Clock::time_point{} || Clock::now() - t0 < std::chrono::duration<double>(seconds)) {
     auto m = pull.receive(1000ms);
     if (!m || !m->parse().isOk()) continue;
     const uint64_t f = m->root<spur::schema::Unroll>().getEnvFrames();
-    if (t0 == Clock::time_point{}) t0 = Clock::now(), first = f;
-    t1 = Clock::now();
+    // The actor thread has finished building and sending this unroll: read its CPU clock.
+    const double cpu = threadCpuSeconds(actor.native_handle());
+    if (t0 == Clock::time_point{}) t0 = Clock::now(), first = f, cpu0 = cpu;
     last = f;
+    cpu1 = cpu;
   }
   stop = true;
   while (pull.receive(50ms)) {}  // let a blocked send finish
   actor.join();
-  return static_cast<double>(last - first) / std::chrono::duration<double>(t1 - t0).count();
+  return static_cast<double>(last - first) / (cpu1 - cpu0);
 }
 
 struct TrainResult {
@@ -163,21 +182,26 @@ int main(int argc, char** argv) {
     std::printf("bench train_nethack: OniScore, %ld envs per actor, %d rounds x %.0f s per loop (medians), %.0f s of training\n", envs, rounds,
                 seconds, train_seconds);
     const TrainResult t = trainRun(spur, config, train_seconds);
-    // Alternate (b) and (c) so that a noisy neighbour hurts both alike; report medians.
-    std::vector<double> env_runs, actor_runs;
+    // Alternate (b) and (c) so that a noisy neighbour hurts both alike. The overhead is the
+    // median over rounds of 1 - c/b of the two adjacent runs; the table shows medians.
+    std::vector<double> env_runs, actor_runs, overheads;
     for (int r = 0; r < rounds; ++r) {
       env_runs.push_back(envLoop(envs, seconds));
       actor_runs.push_back(actorLoop(envs, seconds));
+      overheads.push_back(1.0 - actor_runs.back() / env_runs.back());
+      std::printf("round %d: env loop %.0f, actor %.0f frames/s, overhead %.3f\n", r + 1, env_runs.back(), actor_runs.back(), overheads.back());
     }
-    std::sort(env_runs.begin(), env_runs.end());
-    std::sort(actor_runs.begin(), actor_runs.end());
-    const double env_fps = env_runs[env_runs.size() / 2], actor_fps = actor_runs[actor_runs.size() / 2];
-    std::printf("\n%-58s %12s\n", "mode", "frames/s");
+    auto median = [](std::vector<double> v) {
+      std::sort(v.begin(), v.end());
+      return v[v.size() / 2];
+    };
+    const double env_fps = median(env_runs), actor_fps = median(actor_runs), overhead = median(overheads);
+    std::printf("\n%-58s %12s\n", "mode", "frames/s");  // (b), (c): per CPU-second of the stepping thread
     std::printf("%-58s %12.0f\n", "(a) spur train, configs/nethack_score.yaml (2 actors)", t.fps);
-    std::printf("%-58s %12.0f\n", "(b) bare env loop, 1 thread", env_fps);
-    std::printf("%-58s %12.0f\n", "(c) spur actor, random policy, 1 process", actor_fps);
+    std::printf("%-58s %12.0f\n", "(b) bare env loop, 1 thread (per CPU second)", env_fps);
+    std::printf("%-58s %12.0f\n", "(c) spur actor, random policy (per CPU second)", actor_fps);
     std::printf("model of (a):%s\n", t.model.c_str());
-    std::printf("\nRESULT actor_overhead=%.3f\n", 1.0 - actor_fps / env_fps);
+    std::printf("\nRESULT actor_overhead=%.3f\n", overhead);
   } catch (const spur::Error& e) {
     std::fprintf(stderr, "bench train_nethack: %s\n", e.what());
     return 1;
