@@ -79,8 +79,7 @@ Rate runRaw(const spur::NetHackOptions& options, const std::vector<int>& keys, u
   obs.message = message.data();
   obs.program_state = program_state.data();
   obs.internal = internal.data();
-  std::string nh = "autopickup,color,disclose:+i +a +v +g +c +o,mention_walls,nobones,nocmdassist,nolegacy,nosparkle,"
-                   "pickup_burden:unencumbered,pickup_types:$?!/,runmode:teleport,showexp,showscore,time,name:Agent-mon-hum-neu-mal";
+  const std::string nh = spur::netHackOptionsString(options);
   spur::NleGame game(spur::locateNlePackage({options.nle_path, options.python}), {nh, true, ""}, obs);
   Rate r;
   uint64_t episode = 0;

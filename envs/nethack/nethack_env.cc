@@ -83,6 +83,28 @@ const std::vector<TensorSpec>& netHackObservationSpecs() {
   return specs;
 }
 
+std::string netHackOptionsString(const NetHackOptions& options) {
+  const NetHackTaskInfo& task = findNetHackTask(options.task);
+  const bool challenge = task.id == NetHackTaskId::kChallenge;
+  std::vector<std::string> opts = options.nethack_options;
+  if (opts.empty()) {
+    for (const auto& o : nleDefaultOptions())
+      opts.push_back(task.id == NetHackTaskId::kGold && o.rfind("pickup_types", 0) == 0 ? "pickup_types:$" : o);
+  }
+  const std::string character = options.character.value_or(challenge ? "@" : "mon-hum-neu-mal");
+  std::string nh;
+  for (const auto& o : opts) nh += o + ",";
+  nh += "name:Agent-" + character;
+  if (character == "@") {
+    for (const char* key : {"race", "gender", "align"}) {
+      const bool given = std::any_of(opts.begin(), opts.end(), [&](const std::string& o) { return o.rfind(std::string(key) + ":", 0) == 0; });
+      if (!given) nh += std::string(",") + key + ":random";
+    }
+  }
+  if (options.wizard && !challenge) nh += ",playmode:debug";
+  return nh;
+}
+
 NetHackEnv::NetHackEnv(const NetHackOptions& options, int instance) : task_(&findNetHackTask(options.task)), instance_(instance) {
   const bool challenge = task_->id == NetHackTaskId::kChallenge;
   const ActionSet set = options.actions ? parseActionSet(*options.actions) : task_->default_actions;
@@ -115,23 +137,7 @@ NetHackEnv::NetHackEnv(const NetHackOptions& options, int instance) : task_(&fin
     if (ec) throw Error(StatusCode::kInvalidArgument, "cannot create env.nethack.ttyrec_dir " + ttyrec_dir_ + ": " + ec.message());
   }
 
-  // NETHACKOPTIONS as NLE builds it.
-  std::vector<std::string> opts = options.nethack_options;
-  if (opts.empty()) {
-    for (const auto& o : nleDefaultOptions())
-      opts.push_back(task_->id == NetHackTaskId::kGold && o.rfind("pickup_types", 0) == 0 ? "pickup_types:$" : o);
-  }
-  const std::string character = options.character.value_or(challenge ? "@" : "mon-hum-neu-mal");
-  std::string nh = "";
-  for (const auto& o : opts) nh += o + ",";
-  nh += "name:Agent-" + character;
-  if (character == "@") {
-    for (const char* key : {"race", "gender", "align"}) {
-      const bool given = std::any_of(opts.begin(), opts.end(), [&](const std::string& o) { return o.rfind(std::string(key) + ":", 0) == 0; });
-      if (!given) nh += std::string(",") + key + ":random";
-    }
-  }
-  if (options.wizard && !challenge) nh += ",playmode:debug";
+  const std::string nh = netHackOptionsString(options);
 
   // Buffers: what the config asks for plus what the env itself reads.
   std::vector<std::string> wanted = options.observation_keys;

@@ -90,6 +90,10 @@ struct NetHackOptions {
   }
 };
 
+// The NETHACKOPTIONS string NLE builds for these options (task defaults included).
+// Throws Error for an unknown task.
+std::string netHackOptionsString(const NetHackOptions& options);
+
 // The names of every observation NLE can produce, in NLE's order.
 const std::vector<TensorSpec>& netHackObservationSpecs();
 
