@@ -2,12 +2,11 @@
 
 #include <spdlog/spdlog.h>
 
-#include <malloc.h>
-
 #include <chrono>
 #include <random>
 #include <unordered_map>
 
+#include "core/process_tuning.h"
 #include "core/schema/spur.capnp.h"
 #include "core/transport.h"
 #include "actors/policy.h"
@@ -31,10 +30,7 @@ struct LastStatus {
 
 int runActor(const ActorRoleOptions& o, const std::atomic<bool>& stop) {
   torch::set_num_threads(1);  // actors are many small processes; one thread each
-  // Unroll messages are megabytes, built and freed every unroll: keep such blocks in the
-  // heap instead of mmap/munmap each time, which page-faulted ~7% of the actor's time.
-  mallopt(M_MMAP_THRESHOLD, 256 << 20);
-  mallopt(M_TRIM_THRESHOLD, 512 << 20);
+  keepLargeBlocksInHeap();  // unroll messages are megabytes, built and freed every unroll
   const int64_t T = o.rollout, B = o.actors.envs_per_process;
   if (T < 1 || B < 1) throw Error(StatusCode::kInvalidArgument, "learner.rollout and actors.envs_per_process must be positive");
   std::vector<std::unique_ptr<Env>> envs;

@@ -1,14 +1,18 @@
-// bench/train_nethack: training throughput of spur on NetHack, and what spur's actor
-// costs on top of the bare env loop, measured in one run on this machine.
-//   (a) `spur train` on a NetHackScore config for --seconds: training frames/s (frames
-//       the learner consumed / wall time), with the network's parameters and MACs/step
-//   (b) the bare env loop: B NetHackEnvs stepped with uniform random actions, one thread
-//   (c) spur's actor with a random policy (actors.policy=random): the same B envs, unroll
+// bench/train_nethack: training throughput of spur on NetHack against sample-factory 2.1.1,
+// and what spur's actor costs on top of the bare env loop, measured in one run here.
+//   (a) `spur train configs/nethack_score.yaml` on nle's NetHackScore-v0 task and actions
+//       (env.nethack.task=Score, actions=task): training frames/s over --train-seconds
+//   (b) sample-factory 2.1.1 on nle 1.2.0's NetHackScore-v0 with the same network, sizes,
+//       observations and APPO hyperparameters (bench/sf_nethack.py; 2 workers x 16 envs,
+//       as (a)'s 2 actors x 16 envs), in its own venv made by bench/sf_setup.sh
+//   (c) the bare env loop: B NetHackEnvs stepped with uniform random actions, one thread
+//   (d) spur's actor with a random policy (actors.policy=random): the same B envs, unroll
 //       building, serialisation and PUSH to a draining PULL, one thread
-// (b) and (c) are frames per second of the stepping thread's CPU time, so that other
+// (a) and (b) read each system's own progress lines (frames so far) at the moment they are
+// written, after a warm-up; parameters and MACs per step are what each system reports.
+// (c) and (d) are frames per second of the stepping thread's CPU time, so that other
 // processes on a shared machine do not move them; ZeroMQ's I/O thread is not counted.
-// RESULT actor_overhead = 1 - (c)/(b). The sample-factory 2.1.1 comparison of the issue
-// is not part of this bench yet (see the closing note of issue 3).
+// RESULT spur_vs_sf = (a)/(b), actor_overhead = median over rounds of 1 - (d)/(c).
 #include <CLI/CLI.hpp>
 #include <fcntl.h>
 #include <signal.h>
@@ -22,6 +26,8 @@
 #include <time.h>
 
 #include <chrono>
+#include <cstdlib>
+#include <cstring>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -31,6 +37,7 @@
 #include <thread>
 
 #include "actors/actor.h"
+#include "core/process_tuning.h"
 #include "core/schema/spur.capnp.h"
 #include "core/status.h"
 #include "core/transport.h"
@@ -116,74 +123,141 @@ double actorLoop(int64_t B, double seconds) {
 
 struct TrainResult {
   double fps = 0;
-  std::string model;
+  int64_t parameters = 0, macs = 0;
 };
 
-TrainResult trainRun(const std::string& spur, const std::string& config, double seconds) {
-  const fs::path dir = fs::temp_directory_path() / ("spur-bench-train-" + std::to_string(getpid()));
-  fs::remove_all(dir);
-  std::vector<std::string> args{spur, "--log-level", "warn", "train", config, "run.dir=" + dir.string(), "run.name=bench", "run.total_frames=0"};
+// Frames so far: the capture of the last line of `file` matching `re` (-1 if none yet).
+int64_t lastFrames(const fs::path& file, const std::regex& re) {
+  std::ifstream in(file);
+  std::string line;
+  int64_t frames = -1;
+  std::smatch m;
+  while (std::getline(in, line))
+    if (std::regex_search(line, m, re)) frames = std::stoll(m[1]);
+  return frames;
+}
+
+// Runs `args` in its own process group (stdout and stderr to `output`) and measures frames/s
+// from the progress lines in `progress_log`: after the first frames and `warmup` seconds,
+// from one new line to the first new line `seconds` later. Each line is taken within 0.2 s
+// of being written, so the report interval does not blur the rate. Stops the group with
+// SIGINT (SIGKILL after 60 s).
+TrainResult measureTraining(const std::vector<std::string>& args, const fs::path& output, const fs::path& progress_log, const std::regex& frames_re,
+                            const std::regex& model_re, double warmup, double seconds) {
+  std::vector<std::string> a = args;
   std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
+  for (auto& s : a) argv.push_back(s.data());
   argv.push_back(nullptr);
-  pid_t pid;
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-  if (posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ) != 0) throw spur::Error(spur::StatusCode::kInternal, "cannot start " + spur);
+  posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, output.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&fa, STDOUT_FILENO, STDERR_FILENO);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setpgroup(&attr, 0);
+  pid_t pid;
+  const int rc = posix_spawn(&pid, argv[0], &fa, &attr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&fa);
-  // Time from the first training progress on, so that start-up is not counted.
-  const fs::path log = dir / "bench" / "logs" / "learner-0.log";
-  const std::regex re("progress: frames ([0-9]+)");
-  auto framesNow = [&]() -> int64_t {
-    std::ifstream in(log);
+  posix_spawnattr_destroy(&attr);
+  if (rc != 0) throw spur::Error(spur::StatusCode::kInternal, "cannot start " + args[0] + ": " + std::strerror(rc));
+  auto stop = [&] {
+    kill(-pid, SIGINT);
+    for (int i = 0; i < 600; ++i) {
+      if (waitpid(pid, nullptr, WNOHANG) == pid) return;
+      std::this_thread::sleep_for(100ms);
+    }
+    kill(-pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+  };
+  auto fail = [&](const std::string& what) {
+    stop();
+    throw spur::Error(spur::StatusCode::kInternal, args[0] + ": " + what + " (see " + output.string() + ")");
+  };
+  auto alive = [&] { return waitpid(pid, nullptr, WNOHANG) == 0; };
+  auto nextLine = [&](int64_t after, Clock::time_point* at) {
+    const auto deadline = Clock::now() + 600s;
+    while (Clock::now() < deadline) {
+      const int64_t f = lastFrames(progress_log, frames_re);
+      if (f > after) {
+        *at = Clock::now();
+        return f;
+      }
+      if (!alive()) fail("stopped before the measurement ended");
+      std::this_thread::sleep_for(200ms);
+    }
+    fail("no progress line for 600 s");
+    return int64_t{0};
+  };
+  Clock::time_point t0, t1;
+  nextLine(0, &t0);
+  std::this_thread::sleep_for(std::chrono::duration<double>(warmup));
+  const int64_t f0 = nextLine(lastFrames(progress_log, frames_re), &t0);
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+  const int64_t f1 = nextLine(lastFrames(progress_log, frames_re), &t1);
+  stop();
+  TrainResult r;
+  r.fps = static_cast<double>(f1 - f0) / std::chrono::duration<double>(t1 - t0).count();
+  for (const fs::path& file : {output, progress_log}) {
+    std::ifstream in(file);
     std::string line;
-    int64_t f = -1;
     std::smatch m;
     while (std::getline(in, line))
-      if (std::regex_search(line, m, re)) f = std::stoll(m[1]);
-    return f;
-  };
-  int64_t f0 = -1;
-  auto t0 = Clock::now();
-  while ((f0 = framesNow()) <= 0 && Clock::now() - t0 < 600s) std::this_thread::sleep_for(200ms);
-  t0 = Clock::now();
-  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
-  const int64_t f1 = framesNow();
-  const double dt = std::chrono::duration<double>(Clock::now() - t0).count();
-  kill(pid, SIGINT);
-  waitpid(pid, nullptr, 0);
-  TrainResult r;
-  r.fps = static_cast<double>(f1 - f0) / dt;
-  std::ifstream in(log);
-  std::string line;
-  while (std::getline(in, line))
-    if (line.find("learner: model") != std::string::npos) r.model = line.substr(line.find("learner: model") + 9);
-  fs::remove_all(dir);
+      if (std::regex_search(line, m, model_re)) r.parameters = std::stoll(m[1]), r.macs = std::stoll(m[2]);
+  }
   return r;
+}
+
+TrainResult spurRun(const std::string& spur, const std::string& config, const fs::path& dir, double warmup, double seconds) {
+  return measureTraining({spur, "train", config, "run.dir=" + dir.string(), "run.name=bench", "run.total_frames=0", "env.nethack.task=Score",
+                          "env.nethack.actions=task"},
+                         dir / "spur.out", dir / "bench" / "logs" / "learner-0.log", std::regex("progress: frames ([0-9]+)"),
+                         std::regex("with ([0-9]+) parameters, ([0-9]+) MACs per step"), warmup, seconds);
+}
+
+TrainResult sampleFactoryRun(const fs::path& dir, double warmup, double seconds) {
+  const std::string repo = SPUR_BENCH_REPO;
+  const int setup = std::system(("bash '" + repo + "/bench/sf_setup.sh'").c_str());
+  if (setup != 0) throw spur::Error(spur::StatusCode::kInternal, "bench/sf_setup.sh failed: cannot install sample-factory 2.1.1 (run with --no-sf to skip it)");
+  // sample-factory stops itself a while after the measurement, should SIGINT not reach it.
+  const int limit = static_cast<int>(warmup + seconds) + 900;
+  return measureTraining({repo + "/bench/.venv-sf/bin/python", repo + "/bench/sf_nethack.py", "--train_dir", (dir / "sf").string(), "--seconds",
+                          std::to_string(limit)},
+                         dir / "sf.out", dir / "sf.out", std::regex("Total num frames: ([0-9]+)"),
+                         std::regex("model ([0-9]+) parameters, ([0-9]+) MACs per step"), warmup, seconds);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"spur training frames/s on NetHack and the actor's overhead over the bare env loop"};
-  double seconds = 8, train_seconds = 60;
+  spur::reexecIfOpenBlasMisdetectsCpu(argv);
+  CLI::App app{"spur training frames/s on NetHack vs sample-factory 2.1.1, and the actor's overhead over the bare env loop"};
+  double seconds = 8, train_seconds = 60, warmup = 20;
   int64_t envs = 16;
   std::string config = std::string(SPUR_BENCH_REPO) + "/configs/nethack_score.yaml";
   std::string spur = std::string(SPUR_BENCH_BINARY);
   int rounds = 3;
-  app.add_option("--seconds", seconds, "Seconds for each run of (b) and (c)")->capture_default_str();
-  app.add_option("--rounds", rounds, "Alternating rounds of (b) and (c); medians are shown")->capture_default_str()->check(CLI::PositiveNumber);
-  app.add_option("--train-seconds", train_seconds, "Seconds of training for (a)")->capture_default_str();
-  app.add_option("--envs", envs, "B: envs per loop/actor")->capture_default_str();
-  app.add_option("--config", config, "Training config for (a)")->capture_default_str();
+  bool no_sf = false;
+  app.add_option("--seconds", seconds, "Seconds for each run of (c) and (d)")->capture_default_str();
+  app.add_option("--rounds", rounds, "Alternating rounds of (c) and (d); medians are shown")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--train-seconds", train_seconds, "Seconds of training measured for (a) and (b)")->capture_default_str();
+  app.add_option("--warmup", warmup, "Seconds of training before (a) and (b) are measured")->capture_default_str();
+  app.add_option("--envs", envs, "B: envs per loop/actor for (c) and (d)")->capture_default_str();
+  app.add_option("--config", config, "spur's training config for (a)")->capture_default_str();
+  app.add_flag("--no-sf", no_sf, "Skip (b), sample-factory (needs a ~3 GB download the first time)");
   CLI11_PARSE(app, argc, argv);
+  const fs::path dir = fs::temp_directory_path() / ("spur-bench-train-" + std::to_string(getpid()));
   try {
-    std::printf("bench train_nethack: OniScore, %ld envs per actor, %d rounds x %.0f s per loop (medians), %.0f s of training\n", envs, rounds,
-                seconds, train_seconds);
-    const TrainResult t = trainRun(spur, config, train_seconds);
-    // Alternate (b) and (c) so that a noisy neighbour hurts both alike. The overhead is the
-    // median over rounds of 1 - c/b of the two adjacent runs; the table shows medians.
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    std::printf("bench train_nethack: NetHackScore-v0, %.0f s warm-up + %.0f s of training each; %ld envs per loop, %d rounds x %.0f s per loop\n",
+                warmup, train_seconds, envs, rounds, seconds);
+    std::fflush(stdout);
+    const TrainResult a = spurRun(spur, config, dir, warmup, train_seconds);
+    TrainResult b;
+    if (!no_sf) b = sampleFactoryRun(dir, warmup, train_seconds);
+    // Alternate (c) and (d) so that a noisy neighbour hurts both alike. The overhead is the
+    // median over rounds of 1 - d/c of the two adjacent runs; the table shows medians.
     std::vector<double> env_runs, actor_runs, overheads;
     for (int r = 0; r < rounds; ++r) {
       env_runs.push_back(envLoop(envs, seconds));
@@ -196,15 +270,19 @@ int main(int argc, char** argv) {
       return v[v.size() / 2];
     };
     const double env_fps = median(env_runs), actor_fps = median(actor_runs), overhead = median(overheads);
-    std::printf("\n%-58s %12s\n", "mode", "frames/s");  // (b), (c): per CPU-second of the stepping thread
-    std::printf("%-58s %12.0f\n", "(a) spur train, configs/nethack_score.yaml (2 actors)", t.fps);
-    std::printf("%-58s %12.0f\n", "(b) bare env loop, 1 thread (per CPU second)", env_fps);
-    std::printf("%-58s %12.0f\n", "(c) spur actor, random policy (per CPU second)", actor_fps);
-    std::printf("model of (a):%s\n", t.model.c_str());
-    std::printf("\nRESULT actor_overhead=%.3f\n", overhead);
+    std::printf("\n%-62s %10s %11s %11s %7s\n", "mode", "frames/s", "parameters", "MACs/step", "ratio");
+    std::printf("%-62s %10.0f %11ld %11ld %7.2f\n", "(a) spur train, nethack_score.yaml on Score (2 actors x 16 envs)", a.fps, a.parameters, a.macs, no_sf ? 1.0 : a.fps / b.fps);
+    if (!no_sf)
+      std::printf("%-62s %10.0f %11ld %11ld %7.2f\n", "(b) sample-factory 2.1.1, same model (2 workers x 16 envs)", b.fps, b.parameters, b.macs, 1.0);
+    std::printf("%-62s %10.0f %11s %11s %7.2f\n", "(c) bare env loop, 1 thread (per CPU second)", env_fps, "", "", 1.0);
+    std::printf("%-62s %10.0f %11s %11s %7.2f\n", "(d) spur actor, random policy (per CPU second)", actor_fps, "", "", actor_fps / env_fps);
+    if (!no_sf && (a.parameters != b.parameters || a.macs != b.macs)) std::printf("note: the two models differ in size\n");
+    if (no_sf) std::printf("\nRESULT spur_vs_sf=n/a actor_overhead=%.3f\n", overhead);
+    else std::printf("\nRESULT spur_vs_sf=%.2f actor_overhead=%.3f\n", a.fps / b.fps, overhead);
   } catch (const spur::Error& e) {
     std::fprintf(stderr, "bench train_nethack: %s\n", e.what());
     return 1;
   }
+  fs::remove_all(dir);
   return 0;
 }

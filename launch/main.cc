@@ -5,11 +5,13 @@
 #include <cstdio>
 
 #include "core/logging.h"
+#include "core/process_tuning.h"
 #include "core/status.h"
 #include "launch/rollout.h"
 #include "launch/train.h"
 
 int main(int argc, char** argv) {
+  spur::reexecIfOpenBlasMisdetectsCpu(argv);
   CLI::App app{"spur: RL with online intrinsic rewards from LLM feedback (ONI) in C++"};
   app.require_subcommand(1);
   std::string log_level = "info";

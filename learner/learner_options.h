@@ -26,6 +26,7 @@ struct LearnerOptions {
   bool normalize_advantages = true;
   int64_t max_policy_lag = 10000;  // unrolls more than this many updates old are dropped
   int64_t queue_unrolls = 8;       // bounded queue of received unrolls (more = more policy lag)
+  int64_t threads = 2;             // LibTorch intra-op threads of the learner's update
 
   template <class B>
   void bind(B& b) {
@@ -47,6 +48,7 @@ struct LearnerOptions {
     b.field("normalize_advantages", normalize_advantages);
     b.field("max_policy_lag", max_policy_lag);
     b.field("queue_unrolls", queue_unrolls);
+    b.field("threads", threads);
   }
 };
 

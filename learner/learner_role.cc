@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
+#include "core/process_tuning.h"
 #include "core/schema/spur.capnp.h"
 #include "core/tensorboard.h"
 #include "core/transport.h"
@@ -128,7 +129,9 @@ double meanOf(const std::deque<T>& d) {
 }  // namespace
 
 int runLearner(const LearnerRoleOptions& o, const std::atomic<bool>& stop) {
-  torch::set_num_threads(1);
+  if (o.learner.threads < 1) throw Error(StatusCode::kInvalidArgument, "learner.threads must be >= 1");
+  torch::set_num_threads(static_cast<int>(o.learner.threads));
+  keepLargeBlocksInHeap();  // training batches and activations are large and short-lived
   torch::manual_seed(o.run.seed);
   if (o.reward.type != "none")
     throw Error(StatusCode::kInvalidArgument, "reward.type '" + o.reward.type + "' is not available yet (valid: none)");
@@ -145,6 +148,7 @@ int runLearner(const LearnerRoleOptions& o, const std::atomic<bool>& stop) {
   auto net = makePolicyNet(o.model, spec, A);
   AppoTrainer trainer(net, o.learner);
   spdlog::info("learner: model {} with {} parameters, {} MACs per step", o.model.type, parameterCount(*net), net->macsPerStep());
+  spdlog::info("learner: {} LibTorch threads, OpenBLAS kernels for {}", o.learner.threads, openBlasCore().empty() ? "(none loaded)" : openBlasCore());
 
   Counters counters;
   const fs::path ckpt_dir = fs::path(o.run_dir) / "checkpoints";
