@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <random>
+#include <string_view>
 #include <unordered_map>
 
 #include "core/process_tuning.h"
@@ -26,7 +27,18 @@ struct LastStatus {
   int64_t gold = 0, score = 0;
 };
 
+// Lookup by string_view, so that the per-step message lookup allocates nothing.
+struct TextHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+using MessageIndex = std::unordered_map<std::string, int32_t, TextHash, std::equal_to<>>;
+
 }  // namespace
+
+ActorSeeds actorSeeds(uint64_t run_seed, int rank) {
+  return {run_seed * 1000003 + static_cast<uint64_t>(rank), run_seed * 6151 + static_cast<uint64_t>(rank)};
+}
 
 int runActor(const ActorRoleOptions& o, const std::atomic<bool>& stop) {
   torch::set_num_threads(1);  // actors are many small processes; one thread each
@@ -39,10 +51,10 @@ int runActor(const ActorRoleOptions& o, const std::atomic<bool>& stop) {
   const int64_t A = envs[0]->actionSpace().size();
   std::unique_ptr<Policy> policy;
   if (o.actors.policy == "network") policy = makeLocalPolicy(o.model, spec, A);
-  else if (o.actors.policy == "random") policy = makeRandomPolicy(A, makePolicyNet(o.model, spec, A)->stateSize());
+  else if (o.actors.policy == "random") policy = makeRandomPolicy(A, makePolicyNet(o.model, spec, A)->stateSize(), actorSeeds(o.seed, o.rank).random_policy);
   else throw Error(StatusCode::kInvalidArgument, "unknown actors.policy '" + o.actors.policy + "' (valid: network, random)");
   torch::manual_seed(o.seed * 7919 + static_cast<uint64_t>(o.rank));
-  std::mt19937_64 env_rng(o.seed * 1000003 + static_cast<uint64_t>(o.rank));
+  std::mt19937_64 env_rng(actorSeeds(o.seed, o.rank).env_resets);
 
   zmq::context_t ctx(1);
   SocketOptions push_opts;
@@ -99,7 +111,7 @@ int runActor(const ActorRoleOptions& o, const std::atomic<bool>& stop) {
   auto state = torch::zeros({B, policy->stateSize()});
 
   std::vector<std::string> messages;
-  std::unordered_map<std::string, int32_t> message_index;
+  MessageIndex message_index;
   // Hot path: raw pointers into the contiguous [T+1, B, ...] buffers. (Indexing torch
   // tensors per env and step costs microseconds each and doubled the actor's cost.)
   std::vector<uint8_t*> obs_base;
@@ -109,6 +121,8 @@ int runActor(const ActorRoleOptions& o, const std::atomic<bool>& stop) {
     obs_bytes.push_back(spec[i].bytes());
   }
   auto* reward_p = rewards.data_ptr<float>();
+  auto* logits_p = logits.data_ptr<float>();
+  auto* action_p = actions.data_ptr<int64_t>();
   auto* done_p = dones.data_ptr<uint8_t>();
   auto* id_p = message_ids.data_ptr<int32_t>();
   auto* count_p = message_counts.data_ptr<int32_t>();
@@ -117,7 +131,7 @@ int runActor(const ActorRoleOptions& o, const std::atomic<bool>& stop) {
     const std::size_t slot = static_cast<std::size_t>(t * B + b);
     for (std::size_t i = 0; i < spec.size(); ++i) std::memcpy(obs_base[i] + slot * obs_bytes[i], env.observation(i).data, obs_bytes[i]);
     const std::string_view text = env.message();
-    auto it = message_index.find(std::string(text));
+    auto it = message_index.find(text);
     if (it == message_index.end()) {
       it = message_index.emplace(std::string(text), static_cast<int32_t>(messages.size())).first;
       messages.emplace_back(text);
@@ -129,8 +143,10 @@ int runActor(const ActorRoleOptions& o, const std::atomic<bool>& stop) {
   std::vector<double> ep_return(static_cast<std::size_t>(B), 0.0);
   std::vector<int64_t> ep_length(static_cast<std::size_t>(B), 0);
   std::vector<LastStatus> last(static_cast<std::size_t>(B));
+  std::vector<NetHackEnv*> nethack_envs;  // null for other envs
+  for (auto& e : envs) nethack_envs.push_back(dynamic_cast<NetHackEnv*>(e.get()));
   auto updateStatus = [&](int64_t b) {
-    if (auto* nh = dynamic_cast<NetHackEnv*>(envs[static_cast<std::size_t>(b)].get()); nh && nh->inNormalGame()) {
+    if (auto* nh = nethack_envs[static_cast<std::size_t>(b)]; nh && nh->inNormalGame()) {
       last[static_cast<std::size_t>(b)] = {static_cast<int32_t>(nh->blstats()[nle::kBlDepth]), nh->blstats()[nle::kBlGold], nh->blstats()[nle::kBlScore]};
     }
   };
@@ -154,14 +170,12 @@ int runActor(const ActorRoleOptions& o, const std::atomic<bool>& stop) {
     const auto initial_state = state.clone();
     const uint64_t unroll_version = policy_version;
     for (int64_t t = 0; t < T && !stop; ++t) {
-      pollParams(0ms);
-      torch::Tensor step_logits, a;
+      if (policy->needsParams()) pollParams(0ms);
       ObsMap step_obs;
-      for (std::size_t i = 0; i < spec.size(); ++i) step_obs[spec[i].name] = obs[i].slice(0, t, t + 1);
-      policy->act(step_obs, &state, &step_logits, &a);
-      logits[t].copy_(step_logits);
-      actions[t].copy_(a);
-      const auto* a_ptr = a.data_ptr<int64_t>();
+      if (policy->readsObservations())
+        for (std::size_t i = 0; i < spec.size(); ++i) step_obs[spec[i].name] = obs[i].slice(0, t, t + 1);
+      const int64_t* a_ptr = action_p + t * B;
+      policy->act(step_obs, &state, logits_p + t * B * A, action_p + t * B);
       for (int64_t b = 0; b < B; ++b) {
         const std::size_t bi = static_cast<std::size_t>(b);
         const StepResult r = envs[bi]->step(a_ptr[b]);
@@ -228,7 +242,7 @@ int runActor(const ActorRoleOptions& o, const std::atomic<bool>& stop) {
     message_ids[0].copy_(message_ids[T]);
     message_counts[0].copy_(message_counts[T]);
     std::vector<std::string> keep_messages;
-    std::unordered_map<std::string, int32_t> keep_index;
+    MessageIndex keep_index;
     for (int64_t b = 0; b < B; ++b) {
       const std::string& text = messages[static_cast<std::size_t>(id_p[b])];
       auto [it, added] = keep_index.try_emplace(text, static_cast<int32_t>(keep_messages.size()));

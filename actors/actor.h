@@ -25,6 +25,16 @@ struct ActorRoleOptions {
   int64_t unroll_hwm = 8;
 };
 
+// The seeds of an actor's random streams: env b is created with index rank*B + b, resets
+// draw their seeds from mt19937_64(env_resets) in env order, and the random policy draws
+// each step's B actions, in env order, from mt19937_64(random_policy). Public so that a
+// benchmark can replay exactly the games an actor plays.
+struct ActorSeeds {
+  uint64_t env_resets;
+  uint64_t random_policy;
+};
+ActorSeeds actorSeeds(uint64_t run_seed, int rank);
+
 // Runs until `stop` becomes true (the process got SIGTERM/SIGINT) and returns the exit
 // code. Throws Error when an env, the network or a socket cannot be set up.
 int runActor(const ActorRoleOptions& options, const std::atomic<bool>& stop);

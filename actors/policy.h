@@ -19,9 +19,12 @@ class Policy {
   virtual ~Policy() = default;
   // Size of the per-env recurrent state (0 for none).
   virtual int64_t stateSize() const = 0;
-  // One step: obs [1, B, ...]; state [B, S] is replaced by the state after the step;
-  // logits [B, A] and sampled actions [B] are written.
-  virtual void act(const ObsMap& obs, torch::Tensor* state, torch::Tensor* logits, torch::Tensor* actions) = 0;
+  // One step: obs [1, B, ...] (may be empty when readsObservations() is false); state
+  // [B, S] is replaced by the state after the step; writes the logits of the B envs to
+  // logits[0 .. B*A) (row-major) and the sampled actions to actions[0 .. B).
+  virtual void act(const ObsMap& obs, torch::Tensor* state, float* logits, int64_t* actions) = 0;
+  // Whether act() reads obs; the actor skips preparing them otherwise.
+  virtual bool readsObservations() const { return true; }
   // Applies a parameter message. InvalidArgument/DataLoss (policy unchanged) when it does
   // not fit.
   virtual Status update(schema::Params::Reader params) = 0;
@@ -30,7 +33,8 @@ class Policy {
 };
 
 std::unique_ptr<Policy> makeLocalPolicy(const ModelOptions& model, const std::vector<TensorSpec>& obs_spec, int64_t num_actions);
-// state_size: the recurrent state the learner's network expects (sent as zeros).
-std::unique_ptr<Policy> makeRandomPolicy(int64_t num_actions, int64_t state_size);
+// Uniform actions and zero logits, without LibTorch calls per step. state_size: the
+// recurrent state the learner's network expects (sent as zeros).
+std::unique_ptr<Policy> makeRandomPolicy(int64_t num_actions, int64_t state_size, uint64_t seed);
 
 }  // namespace spur

@@ -12,7 +12,7 @@
 // written, after a warm-up; parameters and MACs per step are what each system reports.
 // (c) and (d) are frames per second of the stepping thread's CPU time, so that other
 // processes on a shared machine do not move them; ZeroMQ's I/O thread is not counted.
-// RESULT spur_vs_sf = (a)/(b), actor_overhead = median over rounds of 1 - (d)/(c).
+// RESULT spur_vs_sf = (a)/(b), actor_overhead = 1 - (d)/(c), (c) and (d) pooled over rounds.
 #include <CLI/CLI.hpp>
 #include <fcntl.h>
 #include <signal.h>
@@ -69,25 +69,37 @@ spur::EnvOptions nethackScore() {
   return e;
 }
 
-double envLoop(int64_t B, double seconds) {
+// The bare loop plays exactly the games of (d)'s actor (rank 0, seed 1): same env indices,
+// same reset seeds, same random actions in the same order (actorSeeds), so that the two
+// differ only by what the actor adds, not by which NetHack games they happen to play.
+struct LoopRun {
+  double frames = 0, cpu_seconds = 0;
+  double rate() const { return frames / cpu_seconds; }
+};
+
+LoopRun envLoop(int64_t B, double seconds) {
+  const spur::ActorSeeds seeds = spur::actorSeeds(1, 0);
   std::vector<std::unique_ptr<spur::Env>> envs;
   for (int64_t b = 0; b < B; ++b) envs.push_back(spur::makeEnv(nethackScore(), static_cast<int>(b)));
-  std::mt19937_64 rng(1);
-  for (auto& e : envs) e->reset(rng());
+  std::mt19937_64 reset_rng(seeds.env_resets), action_rng(seeds.random_policy);
+  for (auto& e : envs) e->reset(reset_rng());
   const int64_t A = envs[0]->actionSpace().size();
+  std::uniform_int_distribution<int64_t> uniform(0, A - 1);
+  std::vector<int64_t> actions(static_cast<std::size_t>(B));
   int64_t frames = 0;
   const auto start = Clock::now();
   const double cpu0 = threadCpuSeconds(pthread_self());
   while (Clock::now() - start < std::chrono::duration<double>(seconds)) {
-    for (auto& e : envs) {
-      if (e->step(static_cast<int64_t>(rng() % static_cast<uint64_t>(A))).done) e->reset(rng());
+    for (auto& a : actions) a = uniform(action_rng);
+    for (std::size_t b = 0; b < envs.size(); ++b) {
+      if (envs[b]->step(actions[b]).done) envs[b]->reset(reset_rng());
       ++frames;
     }
   }
-  return static_cast<double>(frames) / (threadCpuSeconds(pthread_self()) - cpu0);
+  return {static_cast<double>(frames), threadCpuSeconds(pthread_self()) - cpu0};
 }
 
-double actorLoop(int64_t B, double seconds) {
+LoopRun actorLoop(int64_t B, double seconds) {
   const std::string base = "ipc:///tmp/spur-bench-" + std::to_string(getpid());
   zmq::context_t ctx(1);
   auto pull = spur::MessageSocket::bind(ctx, spur::SocketKind::kPull, base + "-unroll.sock");
@@ -97,6 +109,8 @@ double actorLoop(int64_t B, double seconds) {
   o.actors.envs_per_process = B;
   o.actors.policy = "random";
   o.rollout = 32;
+  o.seed = 1;  // the games envLoop replays
+  o.rank = 0;
   o.unroll_address = base + "-unroll.sock";
   o.params_address = base + "-params.sock";
   std::atomic<bool> stop{false};
@@ -118,7 +132,7 @@ double actorLoop(int64_t B, double seconds) {
   stop = true;
   while (pull.receive(50ms)) {}  // let a blocked send finish
   actor.join();
-  return static_cast<double>(last - first) / (cpu1 - cpu0);
+  return {static_cast<double>(last - first), cpu1 - cpu0};
 }
 
 struct TrainResult {
@@ -232,14 +246,14 @@ TrainResult sampleFactoryRun(const fs::path& dir, double warmup, double seconds)
 int main(int argc, char** argv) {
   spur::reexecIfOpenBlasMisdetectsCpu(argv);
   CLI::App app{"spur training frames/s on NetHack vs sample-factory 2.1.1, and the actor's overhead over the bare env loop"};
-  double seconds = 8, train_seconds = 60, warmup = 20;
+  double seconds = 5, train_seconds = 60, warmup = 20;
   int64_t envs = 16;
   std::string config = std::string(SPUR_BENCH_REPO) + "/configs/nethack_score.yaml";
   std::string spur = std::string(SPUR_BENCH_BINARY);
-  int rounds = 3;
+  int rounds = 9;
   bool no_sf = false;
   app.add_option("--seconds", seconds, "Seconds for each run of (c) and (d)")->capture_default_str();
-  app.add_option("--rounds", rounds, "Alternating rounds of (c) and (d); medians are shown")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--rounds", rounds, "Alternating rounds of (c) and (d), pooled")->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--train-seconds", train_seconds, "Seconds of training measured for (a) and (b)")->capture_default_str();
   app.add_option("--warmup", warmup, "Seconds of training before (a) and (b) are measured")->capture_default_str();
   app.add_option("--envs", envs, "B: envs per loop/actor for (c) and (d)")->capture_default_str();
@@ -250,26 +264,23 @@ int main(int argc, char** argv) {
   try {
     fs::remove_all(dir);
     fs::create_directories(dir);
-    std::printf("bench train_nethack: NetHackScore-v0, %.0f s warm-up + %.0f s of training each; %ld envs per loop, %d rounds x %.0f s per loop\n",
+    std::printf("bench train_nethack: NetHackScore-v0, %.0f s warm-up + %.0f s of training each; %ld envs per loop, %d rounds x %.0f s per loop (pooled)\n",
                 warmup, train_seconds, envs, rounds, seconds);
     std::fflush(stdout);
     const TrainResult a = spurRun(spur, config, dir, warmup, train_seconds);
     TrainResult b;
     if (!no_sf) b = sampleFactoryRun(dir, warmup, train_seconds);
-    // Alternate (c) and (d) so that a noisy neighbour hurts both alike. The overhead is the
-    // median over rounds of 1 - d/c of the two adjacent runs; the table shows medians.
-    std::vector<double> env_runs, actor_runs, overheads;
+    // Alternate (c) and (d) so that a noisy neighbour hurts both alike; single rounds still
+    // scatter by +-20% here, so the result pools all rounds: frames over CPU seconds.
+    LoopRun env_total, actor_total;
     for (int r = 0; r < rounds; ++r) {
-      env_runs.push_back(envLoop(envs, seconds));
-      actor_runs.push_back(actorLoop(envs, seconds));
-      overheads.push_back(1.0 - actor_runs.back() / env_runs.back());
-      std::printf("round %d: env loop %.0f, actor %.0f frames/s, overhead %.3f\n", r + 1, env_runs.back(), actor_runs.back(), overheads.back());
+      const LoopRun e = envLoop(envs, seconds), a = actorLoop(envs, seconds);
+      env_total.frames += e.frames, env_total.cpu_seconds += e.cpu_seconds;
+      actor_total.frames += a.frames, actor_total.cpu_seconds += a.cpu_seconds;
+      std::printf("round %d: env loop %.0f, actor %.0f frames/s, overhead %.3f\n", r + 1, e.rate(), a.rate(), 1.0 - a.rate() / e.rate());
+      std::fflush(stdout);
     }
-    auto median = [](std::vector<double> v) {
-      std::sort(v.begin(), v.end());
-      return v[v.size() / 2];
-    };
-    const double env_fps = median(env_runs), actor_fps = median(actor_runs), overhead = median(overheads);
+    const double env_fps = env_total.rate(), actor_fps = actor_total.rate(), overhead = 1.0 - actor_fps / env_fps;
     std::printf("\n%-62s %10s %11s %11s %7s\n", "mode", "frames/s", "parameters", "MACs/step", "ratio");
     std::printf("%-62s %10.0f %11ld %11ld %7.2f\n", "(a) spur train, nethack_score.yaml on Score (2 actors x 16 envs)", a.fps, a.parameters, a.macs, no_sf ? 1.0 : a.fps / b.fps);
     if (!no_sf)

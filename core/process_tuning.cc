@@ -42,7 +42,13 @@ void reexecIfOpenBlasMisdetectsCpu(char** argv) {
   const auto better = betterOpenBlasCore(core, avx2, avx512);
   if (!better) return;
   setenv("OPENBLAS_CORETYPE", better->c_str(), 1);
-  execv("/proc/self/exe", argv);
+  // The resolved path, not /proc/self/exe: the process name (ps, top, perf) stays "spur".
+  char self[4096];
+  const ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+  if (n > 0) {
+    self[n] = '\0';
+    execv(self, argv);
+  }
   // Still here: the re-exec failed; run on with the slower kernels rather than not at all.
   std::fprintf(stderr, "spur: note: OpenBLAS uses its %s kernels; re-executing with OPENBLAS_CORETYPE=%s failed (%s)\n", core.c_str(),
                better->c_str(), std::strerror(errno));
