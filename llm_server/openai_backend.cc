@@ -1,0 +1,171 @@
+// The openai backend: OpenAI-compatible HTTP servers (vLLM, llama.cpp server, SGLang) over
+// libcurl. chat: one /v1/chat/completions request per item, all items of a call in flight
+// at once (curl multi); completions: one /v1/completions request with all prompts.
+#include <curl/curl.h>
+
+#include <cstdlib>
+#include <mutex>
+#include <nlohmann/json.hpp>
+
+#include "llm_server/answer_parser.h"
+#include "llm_server/label_backend.h"
+
+namespace spur {
+namespace {
+
+using json = nlohmann::json;
+
+std::size_t appendBody(char* data, std::size_t size, std::size_t n, void* out) {
+  static_cast<std::string*>(out)->append(data, size * n);
+  return size * n;
+}
+
+// One prepared POST; owns its curl handle and header list.
+class Request {
+ public:
+  Request(const std::string& url, const std::string& body, const std::string& api_key, double timeout_s) : body_(body) {
+    static std::once_flag once;
+    std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+    handle_ = curl_easy_init();
+    if (!handle_) throw Error(StatusCode::kUnavailable, "libcurl: cannot create a handle");
+    headers_ = curl_slist_append(headers_, "Content-Type: application/json");
+    if (!api_key.empty()) headers_ = curl_slist_append(headers_, ("Authorization: Bearer " + api_key).c_str());
+    curl_easy_setopt(handle_, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(handle_, CURLOPT_HTTPHEADER, headers_);
+    curl_easy_setopt(handle_, CURLOPT_POSTFIELDS, body_.c_str());
+    curl_easy_setopt(handle_, CURLOPT_POSTFIELDSIZE, static_cast<long>(body_.size()));
+    curl_easy_setopt(handle_, CURLOPT_WRITEFUNCTION, appendBody);
+    curl_easy_setopt(handle_, CURLOPT_WRITEDATA, &reply_);
+    curl_easy_setopt(handle_, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout_s * 1000));
+    curl_easy_setopt(handle_, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
+    curl_easy_setopt(handle_, CURLOPT_NOSIGNAL, 1L);  // worker threads: no SIGALRM for timeouts
+  }
+  ~Request() {
+    curl_slist_free_all(headers_);
+    curl_easy_cleanup(handle_);
+  }
+  Request(const Request&) = delete;
+  Request& operator=(const Request&) = delete;
+  CURL* handle() { return handle_; }
+
+  // The reply's JSON, or Error(kUnavailable) saying what went wrong with this request.
+  json result(CURLcode code, const std::string& url) {
+    if (code != CURLE_OK) throw Error(StatusCode::kUnavailable, url + ": " + curl_easy_strerror(code));
+    long status = 0;
+    curl_easy_getinfo(handle_, CURLINFO_RESPONSE_CODE, &status);
+    if (status != 200) throw Error(StatusCode::kUnavailable, url + ": HTTP " + std::to_string(status) + ": " + reply_.substr(0, 200));
+    try {
+      return json::parse(reply_);
+    } catch (const json::exception&) {
+      throw Error(StatusCode::kUnavailable, url + ": the reply is not JSON: " + reply_.substr(0, 200));
+    }
+  }
+
+ private:
+  std::string body_, reply_;
+  CURL* handle_ = nullptr;
+  curl_slist* headers_ = nullptr;
+};
+
+class OpenAiBackend : public LabelBackend {
+ public:
+  explicit OpenAiBackend(const OpenAiBackendOptions& o) : o_(o) {
+    if (o.api != "chat" && o.api != "completions") throw Error(StatusCode::kInvalidArgument, "llm.openai.api: '" + o.api + "' (valid: chat, completions)");
+    if (o.url.rfind("http://", 0) != 0 && o.url.rfind("https://", 0) != 0)
+      throw Error(StatusCode::kInvalidArgument, "llm.openai.url: '" + o.url + "' must start with http:// or https://");
+    if (o.max_tokens < 1) throw Error(StatusCode::kInvalidArgument, "llm.openai.max_tokens must be >= 1");
+    if (o.timeout_s <= 0) throw Error(StatusCode::kInvalidArgument, "llm.openai.timeout_s must be > 0");
+    if (const char* key = o.api_key_env.empty() ? nullptr : std::getenv(o.api_key_env.c_str())) api_key_ = key;
+    base_ = o.url;
+    while (!base_.empty() && base_.back() == '/') base_.pop_back();
+  }
+
+  std::vector<Annotation> annotate(const PromptTemplate& prompt, const std::vector<AnnotationItem>& items) override {
+    std::vector<std::string> users;
+    for (const auto& item : items) users.push_back(prompt.render(item));
+    const std::vector<std::string> answers = o_.api == "chat" ? chat(prompt, users) : completions(prompt, users);
+    std::vector<Annotation> out;
+    for (const auto& a : answers) out.push_back({parseAnswer(prompt, a), a});
+    return out;
+  }
+  std::string model() const override { return o_.model; }
+
+ private:
+  std::vector<std::string> chat(const PromptTemplate& prompt, const std::vector<std::string>& users) {
+    const std::string url = base_ + "/v1/chat/completions";
+    std::vector<std::unique_ptr<Request>> requests;
+    CURLM* multi = curl_multi_init();
+    for (const auto& user : users) {
+      json messages = json::array();
+      if (!prompt.system.empty()) messages.push_back({{"role", "system"}, {"content", prompt.system}});
+      messages.push_back({{"role", "user"}, {"content", user}});
+      const json body = {{"model", o_.model}, {"messages", messages}, {"temperature", o_.temperature}, {"max_tokens", o_.max_tokens}};
+      requests.push_back(std::make_unique<Request>(url, body.dump(-1, ' ', false, json::error_handler_t::replace), api_key_, o_.timeout_s));
+      curl_multi_add_handle(multi, requests.back()->handle());
+    }
+    int running = 0;
+    do {
+      curl_multi_perform(multi, &running);
+      if (running) curl_multi_poll(multi, nullptr, 0, 200, nullptr);
+    } while (running);
+    std::vector<CURLcode> codes(requests.size(), CURLE_OK);
+    int left = 0;
+    while (CURLMsg* m = curl_multi_info_read(multi, &left))
+      if (m->msg == CURLMSG_DONE)
+        for (std::size_t i = 0; i < requests.size(); ++i)
+          if (requests[i]->handle() == m->easy_handle) codes[i] = m->data.result;
+    for (auto& r : requests) curl_multi_remove_handle(multi, r->handle());
+    curl_multi_cleanup(multi);
+    std::vector<std::string> answers;
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+      const json reply = requests[i]->result(codes[i], url);
+      answers.push_back(textAt(reply, {"choices", "0", "message", "content"}, url));
+    }
+    return answers;
+  }
+
+  std::vector<std::string> completions(const PromptTemplate& prompt, const std::vector<std::string>& users) {
+    const std::string url = base_ + "/v1/completions";
+    json prompts = json::array();
+    for (const auto& user : users) prompts.push_back(prompt.system.empty() ? user : prompt.system + "\n\n" + user);
+    const json body = {{"model", o_.model}, {"prompt", prompts}, {"temperature", o_.temperature}, {"max_tokens", o_.max_tokens}};
+    Request r(url, body.dump(-1, ' ', false, json::error_handler_t::replace), api_key_, o_.timeout_s);
+    const json reply = r.result(curl_easy_perform(r.handle()), url);
+    std::vector<std::string> answers(users.size());
+    std::vector<bool> seen(users.size(), false);
+    if (!reply.contains("choices") || !reply["choices"].is_array()) throw Error(StatusCode::kUnavailable, url + ": the reply has no 'choices' list");
+    for (const auto& c : reply["choices"]) {
+      const auto index = c.value("index", json()).is_number_integer() ? c["index"].get<int64_t>() : -1;
+      if (index < 0 || index >= static_cast<int64_t>(users.size()) || !c.contains("text") || !c["text"].is_string())
+        throw Error(StatusCode::kUnavailable, url + ": a choice without a valid index and text");
+      answers[static_cast<std::size_t>(index)] = c["text"].get<std::string>();
+      seen[static_cast<std::size_t>(index)] = true;
+    }
+    for (bool s : seen)
+      if (!s) throw Error(StatusCode::kUnavailable, url + ": fewer choices than prompts");
+    return answers;
+  }
+
+  static std::string textAt(const json& j, std::initializer_list<const char*> path, const std::string& url) {
+    const json* cur = &j;
+    std::string where;
+    for (const char* key : path) {
+      where += std::string("/") + key;
+      if (cur->is_array() && std::isdigit(static_cast<unsigned char>(key[0])) && cur->size() > std::stoul(key)) cur = &(*cur)[std::stoul(key)];
+      else if (cur->is_object() && cur->contains(key)) cur = &(*cur)[key];
+      else throw Error(StatusCode::kUnavailable, url + ": the reply lacks " + where);
+    }
+    if (cur->is_null()) return "";
+    if (!cur->is_string()) throw Error(StatusCode::kUnavailable, url + ": " + where + " is not a string");
+    return cur->get<std::string>();
+  }
+
+  OpenAiBackendOptions o_;
+  std::string base_, api_key_;
+};
+
+}  // namespace
+
+std::unique_ptr<LabelBackend> makeOpenAiBackend(const OpenAiBackendOptions& options) { return std::make_unique<OpenAiBackend>(options); }
+
+}  // namespace spur
