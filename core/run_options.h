@@ -43,6 +43,8 @@ struct TransportOptions {
   // the run directory (this host only). For a cluster: tcp://HOST:PORT. Default: auto.
   std::string unroll_address = "auto";
   std::string params_address = "auto";
+  // Where the llm_server's ROUTER listens (reward learner and tools connect). Default: auto.
+  std::string llm_address = "auto";
   // High-water marks (messages) of the unroll and params sockets. Default: 2, 2. Small
   // buffers keep the policy lag low; the learner's own queue absorbs bursts.
   int64_t unroll_hwm = 2;
@@ -52,6 +54,7 @@ struct TransportOptions {
   void bind(B& b) {
     b.field("unroll_address", unroll_address);
     b.field("params_address", params_address);
+    b.field("llm_address", llm_address);
     b.field("unroll_hwm", unroll_hwm);
     b.field("params_hwm", params_hwm);
   }

@@ -14,6 +14,8 @@ zmq::socket_type zmqType(SocketKind kind) {
     case SocketKind::kPull: return zmq::socket_type::pull;
     case SocketKind::kPub: return zmq::socket_type::pub;
     case SocketKind::kSub: return zmq::socket_type::sub;
+    case SocketKind::kRouter: return zmq::socket_type::router;
+    case SocketKind::kDealer: return zmq::socket_type::dealer;
   }
   return zmq::socket_type::pull;
 }
@@ -106,6 +108,36 @@ std::optional<ReceivedMessage> MessageSocket::receive(std::chrono::milliseconds 
   const auto got = socket_.recv(msg, zmq::recv_flags::none);
   if (!got) return std::nullopt;
   return ReceivedMessage(std::move(msg));
+}
+
+std::optional<std::pair<std::string, ReceivedMessage>> MessageSocket::receiveRouted(std::chrono::milliseconds timeout) {
+  socket_.set(zmq::sockopt::rcvtimeo, static_cast<int>(timeout.count()));
+  zmq::message_t identity;
+  if (!socket_.recv(identity, zmq::recv_flags::none)) return std::nullopt;
+  std::optional<ReceivedMessage> body;
+  // Read every remaining frame of this message so the next receive starts clean; the body
+  // is the first frame after the identity, extra frames are a malformed peer's and dropped.
+  bool extra = false;
+  while (identity.more() || body) {
+    zmq::message_t frame;
+    if (!socket_.recv(frame, zmq::recv_flags::dontwait)) break;
+    const bool more = frame.more();
+    if (!body) body.emplace(std::move(frame));
+    else extra = true;
+    if (!more) break;
+  }
+  if (!body || extra) return std::nullopt;
+  return std::make_pair(identity.to_string(), std::move(*body));
+}
+
+bool MessageSocket::sendRouted(const std::string& identity, capnp::MessageBuilder& message, std::chrono::milliseconds timeout) {
+  socket_.set(zmq::sockopt::sndtimeo, static_cast<int>(timeout.count()));
+  zmq::message_t id(identity.data(), identity.size());
+  if (!socket_.send(id, zmq::send_flags::sndmore)) return false;
+  auto words = toWords(message);
+  const auto bytes = words.asBytes();
+  zmq::message_t body(bytes.begin(), bytes.size());
+  return socket_.send(body, zmq::send_flags::none).has_value();
 }
 
 std::string MessageSocket::lastEndpoint() const { return socket_.get(zmq::sockopt::last_endpoint); }

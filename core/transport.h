@@ -1,6 +1,6 @@
 // Transport: ZeroMQ sockets carrying Cap'n Proto messages.
 //
-// A MessageSocket is one ZeroMQ socket (PUSH, PULL, PUB or SUB). Sends and receives take a
+// A MessageSocket is one ZeroMQ socket (PUSH, PULL, PUB, SUB, ROUTER or DEALER). Sends and receives take a
 // timeout and never block longer; "nothing yet" is an empty optional, and a message that
 // is not a well-formed Cap'n Proto message is reported as DataLoss (the caller counts and
 // drops it). High-water marks bound the queues on both sides, which gives back-pressure.
@@ -14,13 +14,16 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <zmq.hpp>
 
 #include "core/status.h"
 
 namespace spur {
 
-enum class SocketKind { kPush, kPull, kPub, kSub };
+// ROUTER/DEALER: request-reply without lockstep (the llm_server answers when labels are
+// ready, possibly in several replies); a ROUTER sees each DEALER peer's identity.
+enum class SocketKind { kPush, kPull, kPub, kSub, kRouter, kDealer };
 
 struct SocketOptions {
   // Messages queued per peer before send() waits (PUSH/PUB) or the peer is held back (PULL).
@@ -62,6 +65,13 @@ class MessageSocket {
 
   // The next message, or nullopt after `timeout`. The message is not parsed yet.
   std::optional<ReceivedMessage> receive(std::chrono::milliseconds timeout);
+
+  // ROUTER only: the next message with its sender's identity, or nullopt after `timeout`.
+  // A message without an identity frame and a body is dropped (nullopt).
+  std::optional<std::pair<std::string, ReceivedMessage>> receiveRouted(std::chrono::milliseconds timeout);
+  // ROUTER only: sends to the peer with this identity; false when it could not be queued
+  // within `timeout`. A reply to a peer that has gone is silently discarded by ZeroMQ.
+  bool sendRouted(const std::string& identity, capnp::MessageBuilder& message, std::chrono::milliseconds timeout);
 
   // The address actually bound (resolves tcp://...:* ports).
   std::string lastEndpoint() const;

@@ -7,6 +7,7 @@
 #include "core/logging.h"
 #include "core/process_tuning.h"
 #include "core/status.h"
+#include "launch/annotate.h"
 #include "launch/rollout.h"
 #include "launch/train.h"
 
@@ -19,6 +20,7 @@ int main(int argc, char** argv) {
   app.parse_complete_callback([&] { spur::throwIfError(spur::initLogging({log_level, "", "spur"})); });
   spur::addRolloutCommand(app);
   spur::addTrainCommands(app);
+  spur::addAnnotateCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

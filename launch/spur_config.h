@@ -9,6 +9,7 @@
 #include "core/run_options.h"
 #include "envs/env_factory.h"
 #include "learner/learner_options.h"
+#include "llm_server/llm_options.h"
 #include "models/model_options.h"
 
 namespace spur {
@@ -21,6 +22,7 @@ struct SpurConfig {
   RewardOptions reward;
   ActorOptions actors;
   TransportOptions transport;
+  LlmOptions llm;
 
   template <class B>
   void bind(B& b) {
@@ -31,7 +33,13 @@ struct SpurConfig {
     b.field("reward", reward);
     b.field("actors", actors);
     b.field("transport", transport);
+    b.field("llm", llm);
   }
 };
+
+// A path from the config: as given when it exists from the working directory (or is
+// absolute), else relative to the source tree this binary was built from (so that
+// configs/prompts is found when spur runs from elsewhere).
+std::string resolveSourcePath(const std::string& path);
 
 }  // namespace spur

@@ -20,6 +20,7 @@
 #include "core/status.h"
 #include "launch/spur_config.h"
 #include "learner/learner_role.h"
+#include "llm_server/llm_server_role.h"
 
 namespace spur {
 namespace {
@@ -129,6 +130,7 @@ int runTrain(const TrainArgs& args) {
   const fs::path run_dir = fs::path(cfg.run.dir) / cfg.run.name;
   if (cfg.transport.unroll_address == "auto") cfg.transport.unroll_address = autoAddress(run_dir, "unroll");
   if (cfg.transport.params_address == "auto") cfg.transport.params_address = autoAddress(run_dir, "params");
+  if (cfg.transport.llm_address == "auto") cfg.transport.llm_address = autoAddress(run_dir, "llm");
   // Check what the roles would reject, so that errors name the key before launch.
   makeEnv(cfg.env, 1 << 21);
   validateBeforeLaunch(args.config, cfg);
@@ -289,6 +291,31 @@ int runActorCommand(const std::string& run_dir, int rank) {
   return runActor(o, g_stop);
 }
 
+struct LlmServerArgs {
+  std::string run_dir, config, address, store;
+  std::vector<std::string> overrides;
+};
+
+// From a run directory (as spur train starts it) or standalone from a config.
+int runLlmServerCommand(const LlmServerArgs& a) {
+  installStopHandlers();
+  if (a.run_dir.empty() == a.config.empty()) throw Error(StatusCode::kInvalidArgument, "llm-server: give either --run-dir or --config");
+  const SpurConfig cfg = a.run_dir.empty() ? config::load<SpurConfig>(a.config, a.overrides) : loadRunConfig(a.run_dir);
+  LlmServerRoleOptions o;
+  o.llm = cfg.llm;
+  o.prompts_dir = resolveSourcePath(cfg.llm.prompts_dir);
+  if (!a.run_dir.empty()) {
+    o.address = cfg.transport.llm_address;
+    o.store_path = (fs::path(a.run_dir) / "labels.sqlite").string();
+    o.tb_dir = (fs::path(a.run_dir) / "tb" / "llm_server").string();
+  }
+  if (!a.address.empty()) o.address = a.address;
+  if (!a.store.empty()) o.store_path = a.store;
+  if (o.address.empty() || o.address == "auto") throw Error(StatusCode::kInvalidArgument, "llm-server: --address is required with --config");
+  if (o.store_path.empty()) throw Error(StatusCode::kInvalidArgument, "llm-server: --store is required with --config");
+  return runLlmServer(o, g_stop);
+}
+
 }  // namespace
 
 void addTrainCommands(CLI::App& app) {
@@ -310,6 +337,15 @@ void addTrainCommands(CLI::App& app) {
   actor->add_option("--run-dir", *actor_dir, "Run directory holding config.yaml")->required();
   actor->add_option("--rank", *rank, "Actor index")->required();
   actor->callback([actor_dir, rank] { std::exit(runActorCommand(*actor_dir, *rank)); });
+
+  auto largs = std::make_shared<LlmServerArgs>();
+  auto* llm = app.add_subcommand("llm-server", "LLM annotation server role (started by spur train, or standalone with --config)");
+  llm->add_option("--run-dir", largs->run_dir, "Run directory holding config.yaml");
+  llm->add_option("--config", largs->config, "Standalone: experiment YAML whose `llm` section is used");
+  llm->add_option("--address", largs->address, "ROUTER address to bind, e.g. tcp://127.0.0.1:5600");
+  llm->add_option("--store", largs->store, "SQLite label store");
+  llm->add_option("overrides", largs->overrides, "Config overrides a.b.c=value (with --config)");
+  llm->callback([largs] { std::exit(runLlmServerCommand(*largs)); });
 }
 
 }  // namespace spur

@@ -87,3 +87,35 @@ struct Control {
     stop @3 :Void;
   }
 }
+
+# llm_server protocol: a DEALER (reward learner, tests) sends AnnotateRequest to the
+# server's ROUTER; the server answers with one or more AnnotateReply for the same
+# requestId: at once with what its label store knows, later with what the backend labels.
+struct AnnotateItem {
+  first @0 :Text;          # the message (classification) or the first of a pair (ranking)
+  second @1 :Text;         # ranking only
+  isPair @2 :Bool;
+}
+
+struct AnnotateRequest {
+  schemaVersion @0 :UInt32;
+  sender @1 :Sender;
+  requestId @2 :UInt64;
+  templateId @3 :Text;     # prompt template id (configs/prompts/<id>.yaml)
+  items @4 :List(AnnotateItem);
+}
+
+struct LabelEntry {
+  index @0 :UInt32;        # position of the item in its request
+  label @1 :Int8;          # spur::Label: 0 not helpful, 1 helpful, 2 first, 3 second, 4 tie, -1 none
+}
+
+struct AnnotateReply {
+  schemaVersion @0 :UInt32;
+  sender @1 :Sender;
+  requestId @2 :UInt64;
+  labels @3 :List(LabelEntry);
+  error @4 :Text;          # non-empty: the request was refused (unknown template, bad items)
+  storeHits @5 :UInt32;    # first reply only: items answered from the label store
+  pending @6 :UInt32;      # first reply only: items queued for the backend
+}
