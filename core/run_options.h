@@ -45,6 +45,10 @@ struct TransportOptions {
   std::string params_address = "auto";
   // Where the llm_server's ROUTER listens (reward learner and tools connect). Default: auto.
   std::string llm_address = "auto";
+  // Learner -> reward learner (new messages) and reward learner -> learner (reward
+  // snapshots). Default: auto.
+  std::string messages_address = "auto";
+  std::string rewards_address = "auto";
   // High-water marks (messages) of the unroll and params sockets. Default: 2, 2. Small
   // buffers keep the policy lag low; the learner's own queue absorbs bursts.
   int64_t unroll_hwm = 2;
@@ -55,6 +59,8 @@ struct TransportOptions {
     b.field("unroll_address", unroll_address);
     b.field("params_address", params_address);
     b.field("llm_address", llm_address);
+    b.field("messages_address", messages_address);
+    b.field("rewards_address", rewards_address);
     b.field("unroll_hwm", unroll_hwm);
     b.field("params_hwm", params_hwm);
   }

@@ -20,7 +20,10 @@
 #include "core/status.h"
 #include "launch/spur_config.h"
 #include "learner/learner_role.h"
+#include "llm_server/label_backend.h"
 #include "llm_server/llm_server_role.h"
+#include "llm_server/prompt_template.h"
+#include "reward_model/reward_learner_role.h"
 
 namespace spur {
 namespace {
@@ -114,7 +117,20 @@ void validateBeforeLaunch(const std::string& file, const SpurConfig& c) {
     fail("learner.batch_size (" + std::to_string(c.learner.batch_size) + ") must be a multiple of learner.rollout x actors.envs_per_process (" + std::to_string(unroll) + ")");
   if (c.model.type != "nethack" && c.model.type != "mlp") fail("model.type: unknown '" + c.model.type + "' (valid: nethack, mlp)");
   if (c.model.core != "gru" && c.model.core != "lstm") fail("model.core: unknown '" + c.model.core + "' (valid: gru, lstm)");
-  if (c.reward.type != "none") fail("reward.type: '" + c.reward.type + "' is not available yet (valid: none)");
+  const auto& r = c.reward.type;
+  if (r != "none" && r != "retrieval" && r != "offline_labels") fail("reward.type: '" + r + "' is not available yet (valid: none, retrieval, offline_labels)");
+  if (r != "none" && c.reward.int_coeff == 0) fail("reward.int_coeff is 0: reward.type '" + r + "' would have no effect (ONI's llm_reward_coeff must be > 0)");
+  if (r == "offline_labels") {
+    try {
+      loadOfflineLabels(c.reward.labels_file);
+    } catch (const Error& e) {
+      fail(e.what());
+    }
+  }
+  if (r == "retrieval") {
+    makeLabelBackend(c.llm);  // names the bad llm.* key
+    loadPromptTemplate(resolveSourcePath(c.llm.prompts_dir), c.llm.prompt);
+  }
 }
 
 struct TrainArgs {
@@ -131,6 +147,8 @@ int runTrain(const TrainArgs& args) {
   if (cfg.transport.unroll_address == "auto") cfg.transport.unroll_address = autoAddress(run_dir, "unroll");
   if (cfg.transport.params_address == "auto") cfg.transport.params_address = autoAddress(run_dir, "params");
   if (cfg.transport.llm_address == "auto") cfg.transport.llm_address = autoAddress(run_dir, "llm");
+  if (cfg.transport.messages_address == "auto") cfg.transport.messages_address = autoAddress(run_dir, "messages");
+  if (cfg.transport.rewards_address == "auto") cfg.transport.rewards_address = autoAddress(run_dir, "rewards");
   // Check what the roles would reject, so that errors name the key before launch.
   makeEnv(cfg.env, 1 << 21);
   validateBeforeLaunch(args.config, cfg);
@@ -149,6 +167,10 @@ int runTrain(const TrainArgs& args) {
   for (int i = 0; i < cfg.actors.processes; ++i)
     children.push_back({"actor", i, {exe, "actor", "--run-dir", run_dir.string(), "--rank", std::to_string(i)},
                         (run_dir / "logs" / ("actor-" + std::to_string(i) + ".log")).string()});
+  if (cfg.reward.type == "retrieval")
+    children.push_back({"llm_server", 0, {exe, "llm-server", "--run-dir", run_dir.string()}, (run_dir / "logs" / "llm_server-0.log").string()});
+  if (cfg.reward.type != "none")
+    children.push_back({"reward_learner", 0, {exe, "reward-learner", "--run-dir", run_dir.string()}, (run_dir / "logs" / "reward_learner-0.log").string()});
   if (args.print_commands) {
     std::printf("# run directory %s (config.yaml written); start these, on any hosts that share it:\n", run_dir.c_str());
     for (const auto& c : children) std::printf("%s\n", joinArgs(c.argv).c_str());
@@ -204,16 +226,17 @@ int runTrain(const TrainArgs& args) {
             exit_code = 1;
           }
         } else {
-          // A crashed actor is restarted with back-off while the learner keeps training.
+          // A crashed actor, llm_server or reward learner is restarted with back-off while
+          // the learner keeps training.
           const double ran = std::chrono::duration<double>(Clock::now() - c.started).count();
           c.backoff_s = ran > 60 ? cfg.actors.restart_backoff_s : std::min(cfg.actors.restart_backoff_max_s, std::max(cfg.actors.restart_backoff_s, 2 * c.backoff_s));
           c.restart_at = Clock::now() + std::chrono::milliseconds(static_cast<int64_t>(c.backoff_s * 1000));
-          std::fprintf(stderr, "spur train: actor %d %s; restarting in %.1f s (log %s)\n", c.rank, describeStatus(status).c_str(), c.backoff_s, c.log.c_str());
+          std::fprintf(stderr, "spur train: %s %d %s; restarting in %.1f s (log %s)\n", c.role.c_str(), c.rank, describeStatus(status).c_str(), c.backoff_s, c.log.c_str());
         }
       }
     }
     for (auto& c : children) {
-      if (c.role == "actor" && c.pid < 0 && !learner_done && Clock::now() >= c.restart_at) {
+      if (c.role != "learner" && c.pid < 0 && !learner_done && Clock::now() >= c.restart_at) {
         c.pid = spawn(c);
         c.started = Clock::now();
       }
@@ -246,9 +269,11 @@ int runTrain(const TrainArgs& args) {
   for (auto& c : children)
     if (c.role == "learner" && c.pid > 0) kill(c.pid, SIGTERM);
   waitFor("learner", 300);
-  for (auto& c : children)
-    if (c.role == "actor" && c.pid > 0) kill(c.pid, SIGTERM);
-  waitFor("actor", 20);
+  for (const char* role : {"actor", "reward_learner", "llm_server"}) {
+    for (auto& c : children)
+      if (c.role == role && c.pid > 0) kill(c.pid, SIGTERM);
+    waitFor(role, 20);
+  }
   relayProgress();
   if (g_stop) std::printf("spur train: stopped by %s; checkpoint in %s\n", strsignal(g_signal), (run_dir / "checkpoints").c_str());
   return exit_code;
@@ -269,6 +294,8 @@ int runLearnerCommand(const std::string& run_dir) {
   o.params_address = cfg.transport.params_address;
   o.unroll_hwm = cfg.transport.unroll_hwm;
   o.params_hwm = cfg.transport.params_hwm;
+  o.messages_address = cfg.transport.messages_address;
+  o.rewards_address = cfg.transport.rewards_address;
   YAML::Emitter out;
   out << config::encode(cfg);
   o.resolved_config = out.c_str();
@@ -289,6 +316,19 @@ int runActorCommand(const std::string& run_dir, int rank) {
   o.params_address = cfg.transport.params_address;
   o.unroll_hwm = cfg.transport.unroll_hwm;
   return runActor(o, g_stop);
+}
+
+int runRewardLearnerCommand(const std::string& run_dir) {
+  installStopHandlers();
+  const SpurConfig cfg = loadRunConfig(run_dir);
+  RewardLearnerRoleOptions o;
+  o.reward = cfg.reward;
+  o.prompt = cfg.llm.prompt;
+  o.messages_address = cfg.transport.messages_address;
+  o.rewards_address = cfg.transport.rewards_address;
+  o.llm_address = cfg.transport.llm_address;
+  o.tb_dir = (fs::path(run_dir) / "tb" / "reward_learner").string();
+  return runRewardLearner(o, g_stop);
 }
 
 struct LlmServerArgs {
@@ -337,6 +377,11 @@ void addTrainCommands(CLI::App& app) {
   actor->add_option("--run-dir", *actor_dir, "Run directory holding config.yaml")->required();
   actor->add_option("--rank", *rank, "Actor index")->required();
   actor->callback([actor_dir, rank] { std::exit(runActorCommand(*actor_dir, *rank)); });
+
+  auto rl_dir = std::make_shared<std::string>();
+  auto* rl = app.add_subcommand("reward-learner", "Reward learner role (started by spur train)");
+  rl->add_option("--run-dir", *rl_dir, "Run directory holding config.yaml")->required();
+  rl->callback([rl_dir] { std::exit(runRewardLearnerCommand(*rl_dir)); });
 
   auto largs = std::make_shared<LlmServerArgs>();
   auto* llm = app.add_subcommand("llm-server", "LLM annotation server role (started by spur train, or standalone with --config)");

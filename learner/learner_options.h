@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <string>
 
+#include "core/reward_options.h"
+
 namespace spur {
 
 // The YAML section `learner`. Defaults are ONI's (refs/oni.md section 8).
@@ -53,19 +55,5 @@ struct LearnerOptions {
 };
 
 // The YAML section `reward`: r = ext_coeff * r_ext + int_coeff * r_int / count^beta.
-struct RewardOptions {
-  std::string type = "none";  // intrinsic reward model; only `none` so far
-  double ext_coeff = 1.0;
-  double int_coeff = 0.0;
-  double beta = 3.0;          // count exponent (ONI's beta_count_exponent)
-
-  template <class B>
-  void bind(B& b) {
-    b.field("type", type);
-    b.field("ext_coeff", ext_coeff);
-    b.field("int_coeff", int_coeff);
-    b.field("beta", beta);
-  }
-};
 
 }  // namespace spur

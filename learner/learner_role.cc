@@ -8,13 +8,16 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <regex>
+#include <unordered_set>
 
 #include "core/process_tuning.h"
 #include "core/schema/spur.capnp.h"
 #include "core/tensorboard.h"
 #include "core/transport.h"
 #include "learner/appo.h"
+#include "learner/intrinsic_reward.h"
 #include "learner/unroll_receiver.h"
 #include "models/torch_codec.h"
 
@@ -133,8 +136,9 @@ int runLearner(const LearnerRoleOptions& o, const std::atomic<bool>& stop) {
   torch::set_num_threads(static_cast<int>(o.learner.threads));
   keepLargeBlocksInHeap();  // training batches and activations are large and short-lived
   torch::manual_seed(o.run.seed);
-  if (o.reward.type != "none")
-    throw Error(StatusCode::kInvalidArgument, "reward.type '" + o.reward.type + "' is not available yet (valid: none)");
+  if (o.reward.type != "none" && o.reward.type != "retrieval" && o.reward.type != "offline_labels")
+    throw Error(StatusCode::kInvalidArgument, "reward.type '" + o.reward.type + "' is not available yet (valid: none, retrieval, offline_labels)");
+  const bool intrinsic = o.reward.type != "none";
   const int64_t T = o.learner.rollout, B = o.envs_per_actor;
   if (o.learner.batch_size % T != 0 || (o.learner.batch_size / T) % B != 0)
     throw Error(StatusCode::kInvalidArgument, "learner.batch_size (" + std::to_string(o.learner.batch_size) + ") must be a multiple of learner.rollout x actors.envs_per_process (" +
@@ -170,6 +174,23 @@ int runLearner(const LearnerRoleOptions& o, const std::atomic<bool>& stop) {
     pub.send(msg, 100ms);
   };
 
+  // Intrinsic rewards: new message texts go out to the reward learner; its snapshots
+  // come back (latest only) and are applied to every batch.
+  std::optional<MessageSocket> messages_pub, rewards_sub;
+  IntrinsicRewardTable reward_table;
+  std::unordered_set<std::string> published;
+  int64_t bad_tables = 0;
+  if (intrinsic) {
+    SocketOptions mo;
+    mo.high_water_mark = 1000;
+    messages_pub.emplace(MessageSocket::bind(ctx, SocketKind::kPub, o.messages_address, mo));
+    SocketOptions ro;
+    ro.latest_only = true;
+    rewards_sub.emplace(MessageSocket::connect(ctx, SocketKind::kSub, o.rewards_address, ro));
+    spdlog::info("learner: intrinsic reward '{}': new messages to {}, reward tables from {}", o.reward.type, o.messages_address, o.rewards_address);
+  }
+  double last_intrinsic_mean = 0, last_extrinsic_mean = 0;
+
   TensorBoardWriter tb((fs::path(o.run_dir) / "tb" / "learner").string());
   tb.text("config", "```\n" + o.resolved_config + "\n```", counters.frames);
   spdlog::info("learner: listening for unrolls at {}, publishing parameters at {}", receiver.address(), o.params_address);
@@ -186,6 +207,13 @@ int runLearner(const LearnerRoleOptions& o, const std::atomic<bool>& stop) {
     if (Clock::now() - last_publish > 1s) {  // keeps late-joining and restarted actors fed
       publish();
       last_publish = Clock::now();
+    }
+    if (rewards_sub) {
+      while (auto m = rewards_sub->receive(0ms)) {
+        Status st = m->parse();
+        if (st.isOk()) st = reward_table.apply(m->root<schema::RewardTable>());
+        if (!st.isOk() && ++bad_tables % 10 == 1) spdlog::warn("learner: dropped a reward table ({}); {} so far", st.message(), bad_tables);
+      }
     }
     if (auto u = receiver.pop(100ms)) {
       lags.push_back(static_cast<double>(counters.updates) - static_cast<double>(u->policy_version));
@@ -216,7 +244,30 @@ int runLearner(const LearnerRoleOptions& o, const std::atomic<bool>& stop) {
       batch.dones = cat(&UnrollData::dones, 1).to(torch::kFloat32);
       batch.initial_state = cat(&UnrollData::rnn_state, 0);
       const auto counts = cat(&UnrollData::message_counts, 1).slice(0, 1);  // the count of the step's resulting message
-      batch.rewards = combineRewards(o.reward, cat(&UnrollData::rewards, 1), torch::Tensor(), counts);
+      const auto extrinsic = cat(&UnrollData::rewards, 1);
+      torch::Tensor intrinsic_r;
+      if (intrinsic) {
+        parts.clear();
+        capnp::MallocMessageBuilder fresh_msg;
+        std::vector<std::string> fresh;
+        for (auto& p : pending) {
+          parts.push_back(reward_table.lookup(p.messages, p.message_ids));
+          for (const auto& text : p.messages)
+            if (published.insert(text).second) fresh.push_back(text);
+        }
+        intrinsic_r = torch::cat(parts, 1);
+        if (!fresh.empty()) {
+          auto mb = fresh_msg.initRoot<schema::MessageBatch>();
+          mb.setSchemaVersion(schema::CURRENT_VERSION);
+          mb.getSender().setRole(schema::Role::LEARNER);
+          auto list = mb.initTexts(static_cast<unsigned>(fresh.size()));
+          for (std::size_t i = 0; i < fresh.size(); ++i) list.set(static_cast<unsigned>(i), fresh[i]);
+          messages_pub->send(fresh_msg, 100ms);
+        }
+        last_intrinsic_mean = intrinsic_r.mean().item<double>();
+      }
+      last_extrinsic_mean = extrinsic.mean().item<double>();
+      batch.rewards = combineRewards(o.reward, extrinsic, intrinsic_r, counts);
       stats = trainer.step(batch);
       counters.frames += T * B * static_cast<int64_t>(pending.size());
       ++counters.updates;
@@ -237,6 +288,12 @@ int runLearner(const LearnerRoleOptions& o, const std::atomic<bool>& stop) {
       const int64_t f = counters.frames;
       tb.scalar("reward/mean_return_100", meanOf(returns), f);
       tb.scalar("len/mean_length_100", meanOf(lengths), f);
+      tb.scalar("reward/extrinsic_mean", last_extrinsic_mean, f);
+      if (intrinsic) {
+        tb.scalar("reward/intrinsic_mean", last_intrinsic_mean, f);
+        tb.scalar("reward_model/version", static_cast<double>(reward_table.version()), f);
+        tb.scalar("reward_model/table_size", static_cast<double>(reward_table.size()), f);
+      }
       tb.scalar("perf/fps_10s", fps10.rate(), f);
       tb.scalar("perf/fps_60s", fps60.rate(), f);
       tb.scalar("perf/policy_lag", meanOf(lags), f);

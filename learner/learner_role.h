@@ -22,6 +22,7 @@ struct LearnerRoleOptions {
   RewardOptions reward;
   int64_t envs_per_actor = 8;
   std::string unroll_address, params_address;
+  std::string messages_address, rewards_address;  // used when reward.type != none
   int64_t unroll_hwm = 8, params_hwm = 2;
   std::string resolved_config;  // YAML text, logged to TensorBoard
 };

@@ -119,3 +119,20 @@ struct AnnotateReply {
   storeHits @5 :UInt32;    # first reply only: items answered from the label store
   pending @6 :UInt32;      # first reply only: items queued for the backend
 }
+
+# learner -> reward learner (PUB/SUB): message texts the learner has not published before.
+struct MessageBatch {
+  schemaVersion @0 :UInt32;
+  sender @1 :Sender;
+  texts @2 :List(Text);
+}
+
+# reward learner -> learner (PUB/SUB, latest only): a full snapshot of the intrinsic reward
+# per known message (retrieval, offline labels); messages not listed get 0.
+struct RewardTable {
+  schemaVersion @0 :UInt32;
+  sender @1 :Sender;
+  version @2 :UInt64;
+  texts @3 :List(Text);
+  rewards @4 :List(Float32);
+}

@@ -160,6 +160,62 @@ def test_nethack(spur, repo, tmp):
           and "progress: frames" in r.stdout, r.stdout[-1500:] + r.stderr[-1500:])
 
 
+def tb_values(rundir, role, tag):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    acc = EventAccumulator(os.path.join(rundir, "tb", role))
+    acc.Reload()
+    return [e.value for e in acc.Scalars(tag)] if tag in acc.Tags()["scalars"] else []
+
+
+def test_intrinsic(spur, repo, tmp):
+    """ONI-Retrieval end to end with the rules backend: a rule that labels the empty message
+    (NetHack's most common top line) helpful gives positive intrinsic rewards; a rule that
+    matches nothing gives exactly zero. Also offline labels, and bad reward settings."""
+    import sqlite3
+    common = ["run.total_frames=30000", "reward.int_coeff=0.4", "llm.backend=rules", "llm.prompt=classify_score"]
+    runs = {"hit": "llm.rules=[{pattern: '^$', label: helpful}]",
+            "miss": "llm.rules=[{pattern: '^NO SUCH MESSAGE$', label: helpful}]"}
+    for name, rule in runs.items():
+        r = train(spur, repo, "ci_tiny.yaml", tmp, "run.name=retrieval_" + name, "reward.type=retrieval", rule, *common)
+        rundir = os.path.join(tmp, "retrieval_" + name)
+        vals = tb_values(rundir, "learner", "reward/intrinsic_mean") if r.returncode == 0 else []
+        ext = tb_values(rundir, "learner", "reward/extrinsic_mean") if r.returncode == 0 else []
+        store = os.path.join(rundir, "labels.sqlite")
+        rows = sqlite3.connect(store).execute("SELECT label, COUNT(*) FROM labels GROUP BY label").fetchall() if os.path.exists(store) else []
+        labels = dict(rows)
+        if name == "hit":
+            check("intrinsic: retrieval with a rule for the empty message: intrinsic mean max %.3f, labels %s"
+                  % (max(vals or [0]), labels),
+                  r.returncode == 0 and max(vals or [0]) > 0 and labels.get(1, 0) >= 1 and len(ext) > 0,
+                  r.stdout[-1500:] + r.stderr[-1500:])
+        else:
+            check("intrinsic: retrieval with a rule that matches nothing: intrinsic all zero over %d points, %d labels stored"
+                  % (len(vals), sum(labels.values())),
+                  r.returncode == 0 and len(vals) > 0 and max(vals) == 0 and labels.get(0, 0) >= 1 and labels.get(1, 0) == 0,
+                  r.stdout[-1500:] + r.stderr[-1500:])
+    # offline labels: a JSON file message -> reward; no LLM involved.
+    labels_file = os.path.join(tmp, "labels.json")
+    with open(labels_file, "w") as f:
+        json.dump({"": 1.0, "It's a wall.": "not_helpful"}, f)
+    r = train(spur, repo, "ci_tiny.yaml", tmp, "run.name=offline", "reward.type=offline_labels",
+              "reward.labels_file=" + labels_file, *common)
+    vals = tb_values(os.path.join(tmp, "offline"), "learner", "reward/intrinsic_mean") if r.returncode == 0 else []
+    check("intrinsic: offline labels reach the learner (intrinsic mean max %.3f)" % max(vals or [0]),
+          r.returncode == 0 and max(vals or [0]) > 0, r.stdout[-1500:] + r.stderr[-1500:])
+    # Bad settings stop before any process starts, naming the key.
+    bad = os.path.join(tmp, "bad.json")
+    with open(bad, "w") as f:
+        f.write('{"x": [1]}')
+    for overrides, needle in [(["reward.type=offline_labels", "reward.labels_file=" + bad, "reward.int_coeff=1"], "must be a number"),
+                              (["reward.type=retrieval"], "reward.int_coeff"),
+                              (["reward.type=retrieval", "reward.int_coeff=1", "llm.prompt=nope"], "nope"),
+                              (["reward.type=ranking_magic", "reward.int_coeff=1"], "reward.type")]:
+        r = train(spur, repo, "ci_tiny.yaml", tmp, "run.name=bad", *overrides)
+        check("intrinsic: %s is refused naming '%s'" % (overrides[0], needle),
+              r.returncode != 0 and needle in r.stderr and not os.path.exists(os.path.join(tmp, "bad", "logs", "learner-0.log")),
+              r.stderr[-800:])
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--spur", required=True)
@@ -167,7 +223,7 @@ def main():
     ap.add_argument("--only", default="")
     args = ap.parse_args()
     tests = [("chain", test_chain), ("tb", test_tb), ("yaml", test_yaml), ("resume", test_resume),
-             ("actor", test_actor_restart), ("nethack", test_nethack)]
+             ("actor", test_actor_restart), ("nethack", test_nethack), ("intrinsic", test_intrinsic)]
     with tempfile.TemporaryDirectory(prefix="spur-train-test-") as tmp:
         for name, fn in tests:
             if args.only and name not in args.only.split(","):

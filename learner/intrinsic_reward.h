@@ -1,0 +1,35 @@
+// IntrinsicRewardTable: the learner's copy of the reward learner's newest snapshot
+// (message text -> intrinsic reward; unseen messages 0), and the per-step lookup over a
+// batch. Includes LibTorch (only learner .cc files include it).
+#pragma once
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/schema/spur.capnp.h"
+#include "core/status.h"
+
+namespace spur {
+
+class IntrinsicRewardTable {
+ public:
+  // Replaces the table with `snapshot` when it is newer than the current one. DataLoss
+  // (table unchanged) for a snapshot whose texts and rewards differ in length or that
+  // holds a non-finite reward.
+  Status apply(schema::RewardTable::Reader snapshot);
+  // The reward of each step's resulting message: texts are an unroll's distinct messages,
+  // message_ids [T+1, B] index into them, and step t's reward uses row t+1. [T, B] float.
+  torch::Tensor lookup(const std::vector<std::string>& texts, const torch::Tensor& message_ids) const;
+  uint64_t version() const { return version_; }
+  std::size_t size() const { return table_.size(); }
+
+ private:
+  std::unordered_map<std::string, float> table_;
+  uint64_t version_ = 0;
+};
+
+}  // namespace spur

@@ -1,0 +1,58 @@
+#include "learner/intrinsic_reward.h"
+
+#include <capnp/message.h>
+#include <doctest/doctest.h>
+
+#include <cmath>
+
+namespace {
+
+capnp::MallocMessageBuilder* table(capnp::MallocMessageBuilder& msg, uint64_t version, const std::vector<std::pair<std::string, float>>& entries,
+                                   int extra_rewards = 0) {
+  auto t = msg.initRoot<spur::schema::RewardTable>();
+  t.setSchemaVersion(spur::schema::CURRENT_VERSION);
+  t.setVersion(version);
+  auto texts = t.initTexts(static_cast<unsigned>(entries.size()));
+  auto rewards = t.initRewards(static_cast<unsigned>(entries.size() + static_cast<std::size_t>(extra_rewards)));
+  for (unsigned i = 0; i < entries.size(); ++i) {
+    texts.set(i, entries[i].first);
+    rewards.set(i, entries[i].second);
+  }
+  return &msg;
+}
+
+}  // namespace
+
+TEST_CASE("intrinsic reward: each step gets the reward of its resulting message, unseen messages 0") {
+  spur::IntrinsicRewardTable rt;
+  capnp::MallocMessageBuilder msg;
+  table(msg, 1, {{"You kill the newt!", 1.0f}, {"Hello.", 0.0f}});
+  REQUIRE(rt.apply(msg.getRoot<spur::schema::RewardTable>().asReader()).isOk());
+  CHECK(rt.version() == 1);
+  // An unroll with T = 2, B = 2; texts: 0 "", 1 "You kill the newt!", 2 "never labelled".
+  const std::vector<std::string> texts{"", "You kill the newt!", "never labelled"};
+  const auto ids = torch::tensor({1, 0, 0, 1, 2, 1}, torch::kInt32).view({3, 2});  // [T+1, B]
+  const auto r = rt.lookup(texts, ids);
+  REQUIRE(r.sizes() == torch::IntArrayRef({2, 2}));
+  // Step t uses row t+1: row 1 = (0, 1) -> ("", kill), row 2 = (2, 1) -> (unseen, kill).
+  CHECK(r[0][0].item<float>() == 0.0f);
+  CHECK(r[0][1].item<float>() == 1.0f);
+  CHECK(r[1][0].item<float>() == 0.0f);
+  CHECK(r[1][1].item<float>() == 1.0f);
+}
+
+TEST_CASE("intrinsic reward: older snapshots are ignored and malformed ones refused") {
+  spur::IntrinsicRewardTable rt;
+  capnp::MallocMessageBuilder m2, m1, bad, nan;
+  table(m2, 2, {{"a", 1.0f}});
+  table(m1, 1, {{"a", 0.5f}, {"b", 1.0f}});
+  table(bad, 3, {{"a", 1.0f}}, 1);
+  table(nan, 4, {{"a", std::nanf("")}});
+  REQUIRE(rt.apply(m2.getRoot<spur::schema::RewardTable>().asReader()).isOk());
+  REQUIRE(rt.apply(m1.getRoot<spur::schema::RewardTable>().asReader()).isOk());
+  CHECK(rt.version() == 2);
+  CHECK(rt.size() == 1);
+  CHECK_FALSE(rt.apply(bad.getRoot<spur::schema::RewardTable>().asReader()).isOk());
+  CHECK_FALSE(rt.apply(nan.getRoot<spur::schema::RewardTable>().asReader()).isOk());
+  CHECK(rt.version() == 2);
+}
