@@ -191,15 +191,19 @@ int runLlmServer(const LlmServerRoleOptions& o, const std::atomic<bool>& stop) {
   auto last_report = Clock::now();
   const auto start = Clock::now();
 
+  auto initReply = [](capnp::MallocMessageBuilder& msg, uint64_t request) {
+    auto r = msg.initRoot<schema::AnnotateReply>();
+    r.setSchemaVersion(schema::CURRENT_VERSION);
+    r.getSender().setRole(schema::Role::LLM_SERVER);
+    r.setRequestId(request);
+    return r;
+  };
   // Replies grouped per (client, request).
   using Entries = std::map<std::pair<std::string, uint64_t>, std::vector<std::pair<uint32_t, Label>>>;
   auto sendReplies = [&](const Entries& entries) {
     for (const auto& [to, labels] : entries) {
       capnp::MallocMessageBuilder msg;
-      auto r = msg.initRoot<schema::AnnotateReply>();
-      r.setSchemaVersion(schema::CURRENT_VERSION);
-      r.getSender().setRole(schema::Role::LLM_SERVER);
-      r.setRequestId(to.second);
+      auto r = initReply(msg, to.second);
       auto list = r.initLabels(static_cast<unsigned>(labels.size()));
       for (std::size_t i = 0; i < labels.size(); ++i) {
         list[static_cast<unsigned>(i)].setIndex(labels[i].first);
@@ -218,11 +222,7 @@ int runLlmServer(const LlmServerRoleOptions& o, const std::atomic<bool>& stop) {
     ++c.bad_requests;
     spdlog::warn("llm_server: refused a request from a client: {}", why);
     capnp::MallocMessageBuilder msg;
-    auto r = msg.initRoot<schema::AnnotateReply>();
-    r.setSchemaVersion(schema::CURRENT_VERSION);
-    r.getSender().setRole(schema::Role::LLM_SERVER);
-    r.setRequestId(request);
-    r.setError(why);
+    initReply(msg, request).setError(why);
     router.sendRouted(client, msg, 100ms);
   };
 
@@ -272,10 +272,7 @@ int runLlmServer(const LlmServerRoleOptions& o, const std::atomic<bool>& stop) {
       }
       c.store_hits += static_cast<int64_t>(hits.size());
       capnp::MallocMessageBuilder msg;
-      auto r = msg.initRoot<schema::AnnotateReply>();
-      r.setSchemaVersion(schema::CURRENT_VERSION);
-      r.getSender().setRole(schema::Role::LLM_SERVER);
-      r.setRequestId(rid);
+      auto r = initReply(msg, rid);
       r.setStoreHits(static_cast<uint32_t>(hits.size()));
       r.setPending(pending);
       auto list = r.initLabels(static_cast<unsigned>(hits.size()));
