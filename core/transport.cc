@@ -2,6 +2,7 @@
 
 #include <kj/exception.h>
 
+#include <cerrno>
 #include <cstring>
 
 namespace spur {
@@ -84,6 +85,23 @@ MessageSocket MessageSocket::connect(zmq::context_t& context, SocketKind kind, c
 
 kj::Array<capnp::word> toWords(capnp::MessageBuilder& message) { return capnp::messageToFlatArray(message); }
 
+namespace {
+
+// cppzmq returns "nothing" for a timeout but throws for EINTR, which a signal (SIGTERM from
+// spur train, Ctrl-C) causes in any blocking call. To the caller an interrupted call is a
+// timed-out one: it checks its stop flag and decides; other errors still throw.
+template <class F>
+auto interruptedAsTimeout(F&& call) -> decltype(call()) {
+  try {
+    return call();
+  } catch (const zmq::error_t& e) {
+    if (e.num() == EINTR) return {};
+    throw;
+  }
+}
+
+}  // namespace
+
 bool MessageSocket::send(capnp::MessageBuilder& message, std::chrono::milliseconds timeout) {
   // Zero-copy: ZeroMQ takes ownership of the flat array and frees it when sent (unrolls
   // are megabytes; a second copy cost the actor measurable time).
@@ -92,35 +110,33 @@ bool MessageSocket::send(capnp::MessageBuilder& message, std::chrono::millisecon
   zmq::message_t msg(const_cast<kj::byte*>(bytes.begin()), bytes.size(), [](void*, void* hint) { delete static_cast<kj::Array<capnp::word>*>(hint); },
                      words);
   socket_.set(zmq::sockopt::sndtimeo, static_cast<int>(timeout.count()));
-  return socket_.send(msg, zmq::send_flags::none).has_value();
+  return interruptedAsTimeout([&] { return socket_.send(msg, zmq::send_flags::none); }).has_value();
 }
 
 bool MessageSocket::sendBytes(const void* data, std::size_t size, std::chrono::milliseconds timeout) {
   socket_.set(zmq::sockopt::sndtimeo, static_cast<int>(timeout.count()));
   zmq::message_t msg(data, size);
-  const auto sent = socket_.send(msg, zmq::send_flags::none);
-  return sent.has_value();
+  return interruptedAsTimeout([&] { return socket_.send(msg, zmq::send_flags::none); }).has_value();
 }
 
 std::optional<ReceivedMessage> MessageSocket::receive(std::chrono::milliseconds timeout) {
   socket_.set(zmq::sockopt::rcvtimeo, static_cast<int>(timeout.count()));
   zmq::message_t msg;
-  const auto got = socket_.recv(msg, zmq::recv_flags::none);
-  if (!got) return std::nullopt;
+  if (!interruptedAsTimeout([&] { return socket_.recv(msg, zmq::recv_flags::none); })) return std::nullopt;
   return ReceivedMessage(std::move(msg));
 }
 
 std::optional<std::pair<std::string, ReceivedMessage>> MessageSocket::receiveRouted(std::chrono::milliseconds timeout) {
   socket_.set(zmq::sockopt::rcvtimeo, static_cast<int>(timeout.count()));
   zmq::message_t identity;
-  if (!socket_.recv(identity, zmq::recv_flags::none)) return std::nullopt;
+  if (!interruptedAsTimeout([&] { return socket_.recv(identity, zmq::recv_flags::none); })) return std::nullopt;
   std::optional<ReceivedMessage> body;
   // Read every remaining frame of this message so the next receive starts clean; the body
   // is the first frame after the identity, extra frames are a malformed peer's and dropped.
   bool extra = false;
   while (identity.more() || body) {
     zmq::message_t frame;
-    if (!socket_.recv(frame, zmq::recv_flags::dontwait)) break;
+    if (!interruptedAsTimeout([&] { return socket_.recv(frame, zmq::recv_flags::dontwait); })) break;
     const bool more = frame.more();
     if (!body) body.emplace(std::move(frame));
     else extra = true;
@@ -133,11 +149,11 @@ std::optional<std::pair<std::string, ReceivedMessage>> MessageSocket::receiveRou
 bool MessageSocket::sendRouted(const std::string& identity, capnp::MessageBuilder& message, std::chrono::milliseconds timeout) {
   socket_.set(zmq::sockopt::sndtimeo, static_cast<int>(timeout.count()));
   zmq::message_t id(identity.data(), identity.size());
-  if (!socket_.send(id, zmq::send_flags::sndmore)) return false;
+  if (!interruptedAsTimeout([&] { return socket_.send(id, zmq::send_flags::sndmore); })) return false;
   auto words = toWords(message);
   const auto bytes = words.asBytes();
   zmq::message_t body(bytes.begin(), bytes.size());
-  return socket_.send(body, zmq::send_flags::none).has_value();
+  return interruptedAsTimeout([&] { return socket_.send(body, zmq::send_flags::none); }).has_value();
 }
 
 std::string MessageSocket::lastEndpoint() const { return socket_.get(zmq::sockopt::last_endpoint); }

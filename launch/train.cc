@@ -106,6 +106,9 @@ std::string joinArgs(const std::vector<std::string>& argv) {
   return s;
 }
 
+// Reward types whose labels come from the llm_server.
+bool usesLlm(const std::string& reward_type) { return reward_type == "retrieval" || reward_type == "classification" || reward_type == "ranking"; }
+
 void validateBeforeLaunch(const std::string& file, const SpurConfig& c) {
   auto fail = [&](const std::string& what) { throw Error(StatusCode::kInvalidArgument, file + ": " + what); };
   if (c.actors.processes < 1) fail("actors.processes must be at least 1");
@@ -118,18 +121,23 @@ void validateBeforeLaunch(const std::string& file, const SpurConfig& c) {
   if (c.model.type != "nethack" && c.model.type != "mlp") fail("model.type: unknown '" + c.model.type + "' (valid: nethack, mlp)");
   if (c.model.core != "gru" && c.model.core != "lstm") fail("model.core: unknown '" + c.model.core + "' (valid: gru, lstm)");
   const auto& r = c.reward.type;
-  if (r != "none" && r != "retrieval" && r != "offline_labels") fail("reward.type: '" + r + "' is not available yet (valid: none, retrieval, offline_labels)");
+  if (r != "none" && r != "retrieval" && r != "classification" && r != "ranking" && r != "offline_labels")
+    fail("reward.type: '" + r + "' (valid: none, retrieval, classification, ranking, offline_labels)");
   if (r != "none" && c.reward.int_coeff == 0) fail("reward.int_coeff is 0: reward.type '" + r + "' would have no effect (ONI's llm_reward_coeff must be > 0)");
-  if (r == "offline_labels") {
+  if (r != "none") {
     try {
-      loadOfflineLabels(c.reward.labels_file);
+      makeRewardModel(c.reward, c.run.seed);  // names the bad reward.* key
     } catch (const Error& e) {
       fail(e.what());
     }
   }
-  if (r == "retrieval") {
+  if (usesLlm(r)) {
     makeLabelBackend(c.llm);  // names the bad llm.* key
-    loadPromptTemplate(resolveSourcePath(c.llm.prompts_dir), c.llm.prompt);
+    const auto prompt = loadPromptTemplate(resolveSourcePath(c.llm.prompts_dir), c.llm.prompt);
+    const bool pairs = r == "ranking";
+    if ((prompt.kind == TemplateKind::kRanking) != pairs)
+      fail("llm.prompt '" + c.llm.prompt + "' is a " + (pairs ? "classification" : "ranking") + " template, reward.type '" + r + "' needs a " +
+           (pairs ? "ranking (rank_*)" : "classification (classify_*)") + " one");
   }
 }
 
@@ -167,7 +175,7 @@ int runTrain(const TrainArgs& args) {
   for (int i = 0; i < cfg.actors.processes; ++i)
     children.push_back({"actor", i, {exe, "actor", "--run-dir", run_dir.string(), "--rank", std::to_string(i)},
                         (run_dir / "logs" / ("actor-" + std::to_string(i) + ".log")).string()});
-  if (cfg.reward.type == "retrieval")
+  if (usesLlm(cfg.reward.type))
     children.push_back({"llm_server", 0, {exe, "llm-server", "--run-dir", run_dir.string()}, (run_dir / "logs" / "llm_server-0.log").string()});
   if (cfg.reward.type != "none")
     children.push_back({"reward_learner", 0, {exe, "reward-learner", "--run-dir", run_dir.string()}, (run_dir / "logs" / "reward_learner-0.log").string()});
@@ -328,6 +336,9 @@ int runRewardLearnerCommand(const std::string& run_dir) {
   o.rewards_address = cfg.transport.rewards_address;
   o.llm_address = cfg.transport.llm_address;
   o.tb_dir = (fs::path(run_dir) / "tb" / "reward_learner").string();
+  o.checkpoint_dir = (fs::path(run_dir) / "checkpoints" / "reward_model").string();
+  o.checkpoint_interval_s = cfg.run.checkpoint_interval_s;
+  o.seed = cfg.run.seed;
   return runRewardLearner(o, g_stop);
 }
 

@@ -6,7 +6,8 @@ namespace spur {
 
 Status IntrinsicRewardTable::apply(schema::RewardTable::Reader snapshot) {
   if (snapshot.getSchemaVersion() != schema::CURRENT_VERSION) return Status::dataLoss("reward table of schema version " + std::to_string(snapshot.getSchemaVersion()));
-  if (snapshot.getVersion() <= version_) return Status::ok();  // old or repeated snapshot
+  // Old or repeated snapshot of the same reward learner; a restarted one starts again at 1.
+  if (snapshot.getInstance() == instance_ && snapshot.getVersion() <= version_) return Status::ok();
   const auto texts = snapshot.getTexts();
   const auto rewards = snapshot.getRewards();
   if (texts.size() != rewards.size())
@@ -19,6 +20,7 @@ Status IntrinsicRewardTable::apply(schema::RewardTable::Reader snapshot) {
   }
   table_ = std::move(table);
   version_ = snapshot.getVersion();
+  instance_ = snapshot.getInstance();
   return Status::ok();
 }
 
@@ -38,6 +40,18 @@ torch::Tensor IntrinsicRewardTable::lookup(const std::vector<std::string>& texts
       o[t * B + b] = (k >= 0 && k < static_cast<int64_t>(by_id.size())) ? by_id[static_cast<std::size_t>(k)] : 0.0f;
     }
   return out;
+}
+
+void countMessages(const std::vector<std::string>& texts, const torch::Tensor& message_ids, std::unordered_map<std::string, uint32_t>& counts) {
+  // Per distinct id first, then one map update per text: unrolls repeat few texts.
+  std::vector<uint32_t> by_id(texts.size(), 0);
+  const auto ids = message_ids.to(torch::kInt64).contiguous();
+  const int64_t* id = ids.data_ptr<int64_t>();
+  const int64_t n = ids.numel(), first = ids.size(1);  // row 0 is the state before the unroll
+  for (int64_t i = first; i < n; ++i)
+    if (id[i] >= 0 && id[i] < static_cast<int64_t>(by_id.size())) ++by_id[static_cast<std::size_t>(id[i])];
+  for (std::size_t i = 0; i < texts.size(); ++i)
+    if (by_id[i] > 0) counts[texts[i]] += by_id[i];
 }
 
 }  // namespace spur

@@ -17,7 +17,8 @@ namespace spur {
 
 class IntrinsicRewardTable {
  public:
-  // Replaces the table with `snapshot` when it is newer than the current one. DataLoss
+  // Replaces the table with `snapshot` when it is newer than the current one (or comes
+  // from another reward-learner instance, i.e. a restarted one). DataLoss
   // (table unchanged) for a snapshot whose texts and rewards differ in length or that
   // holds a non-finite reward.
   Status apply(schema::RewardTable::Reader snapshot);
@@ -30,6 +31,11 @@ class IntrinsicRewardTable {
  private:
   std::unordered_map<std::string, float> table_;
   uint64_t version_ = 0;
+  uint64_t instance_ = 0;
 };
+
+// Adds to `counts` how many steps of an unroll resulted in each message (rows 1..T of
+// message_ids [T+1, B], the same steps lookup() rewards); ids outside `texts` are skipped.
+void countMessages(const std::vector<std::string>& texts, const torch::Tensor& message_ids, std::unordered_map<std::string, uint32_t>& counts);
 
 }  // namespace spur

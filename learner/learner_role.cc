@@ -10,7 +10,8 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <regex>
-#include <unordered_set>
+#include <set>
+#include <unordered_map>
 
 #include "core/process_tuning.h"
 #include "core/schema/spur.capnp.h"
@@ -136,8 +137,9 @@ int runLearner(const LearnerRoleOptions& o, const std::atomic<bool>& stop) {
   torch::set_num_threads(static_cast<int>(o.learner.threads));
   keepLargeBlocksInHeap();  // training batches and activations are large and short-lived
   torch::manual_seed(o.run.seed);
-  if (o.reward.type != "none" && o.reward.type != "retrieval" && o.reward.type != "offline_labels")
-    throw Error(StatusCode::kInvalidArgument, "reward.type '" + o.reward.type + "' is not available yet (valid: none, retrieval, offline_labels)");
+  static const std::set<std::string> kRewardTypes = {"none", "retrieval", "classification", "ranking", "offline_labels"};
+  if (!kRewardTypes.count(o.reward.type))
+    throw Error(StatusCode::kInvalidArgument, "reward.type '" + o.reward.type + "' (valid: none, retrieval, classification, ranking, offline_labels)");
   const bool intrinsic = o.reward.type != "none";
   const int64_t T = o.learner.rollout, B = o.envs_per_actor;
   if (o.learner.batch_size % T != 0 || (o.learner.batch_size / T) % B != 0)
@@ -178,7 +180,6 @@ int runLearner(const LearnerRoleOptions& o, const std::atomic<bool>& stop) {
   // come back (latest only) and are applied to every batch.
   std::optional<MessageSocket> messages_pub, rewards_sub;
   IntrinsicRewardTable reward_table;
-  std::unordered_set<std::string> published;
   int64_t bad_tables = 0;
   if (intrinsic) {
     SocketOptions mo;
@@ -248,21 +249,25 @@ int runLearner(const LearnerRoleOptions& o, const std::atomic<bool>& stop) {
       torch::Tensor intrinsic_r;
       if (intrinsic) {
         parts.clear();
-        capnp::MallocMessageBuilder fresh_msg;
-        std::vector<std::string> fresh;
+        std::unordered_map<std::string, uint32_t> occurrences;  // this batch's resulting messages
         for (auto& p : pending) {
           parts.push_back(reward_table.lookup(p.messages, p.message_ids));
-          for (const auto& text : p.messages)
-            if (published.insert(text).second) fresh.push_back(text);
+          countMessages(p.messages, p.message_ids, occurrences);
         }
         intrinsic_r = torch::cat(parts, 1);
-        if (!fresh.empty()) {
-          auto mb = fresh_msg.initRoot<schema::MessageBatch>();
+        if (!occurrences.empty()) {
+          capnp::MallocMessageBuilder out;
+          auto mb = out.initRoot<schema::MessageBatch>();
           mb.setSchemaVersion(schema::CURRENT_VERSION);
           mb.getSender().setRole(schema::Role::LEARNER);
-          auto list = mb.initTexts(static_cast<unsigned>(fresh.size()));
-          for (std::size_t i = 0; i < fresh.size(); ++i) list.set(static_cast<unsigned>(i), fresh[i]);
-          messages_pub->send(fresh_msg, 100ms);
+          auto texts = mb.initTexts(static_cast<unsigned>(occurrences.size()));
+          auto ns = mb.initCounts(static_cast<unsigned>(occurrences.size()));
+          unsigned i = 0;
+          for (const auto& [text, n] : occurrences) {
+            texts.set(i, text);
+            ns.set(i++, n);
+          }
+          messages_pub->send(out, 100ms);
         }
         last_intrinsic_mean = intrinsic_r.mean().item<double>();
       }

@@ -4,11 +4,11 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cmath>
 #include <deque>
+#include <filesystem>
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <optional>
+#include <random>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -21,52 +21,68 @@
 namespace spur {
 namespace {
 
+namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
-// Label values on the wire (spur::Label in llm_server/label.h; roles meet only through
-// the schema, so the two values used here are restated).
-constexpr int8_t kWireHelpful = 1, kWireNone = -1;
-
-}  // namespace
-
-std::unordered_map<std::string, float> loadOfflineLabels(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(StatusCode::kNotFound, "reward.labels_file " + path + ": cannot open");
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(StatusCode::kInvalidArgument, "reward.labels_file " + path + ": not JSON (" + e.what() + ")");
-  }
-  if (!j.is_object()) throw Error(StatusCode::kInvalidArgument, "reward.labels_file " + path + ": expected an object {\"message\": reward}");
-  std::unordered_map<std::string, float> table;
-  for (auto it = j.begin(); it != j.end(); ++it) {
-    const auto& v = it.value();
-    if (v.is_number() && std::isfinite(v.get<double>())) table[it.key()] = v.get<float>();
-    else if (v == "helpful") table[it.key()] = 1.0f;
-    else if (v == "not_helpful") table[it.key()] = 0.0f;
-    else throw Error(StatusCode::kInvalidArgument, "reward.labels_file " + path + ": the value for \"" + it.key().substr(0, 60) + "\" must be a number, \"helpful\" or \"not_helpful\"");
-  }
-  return table;
-}
-
-namespace {
-
 struct Request {
-  std::vector<std::string> texts;
+  std::vector<LabelRequestItem> items;
   std::vector<bool> answered;
   Clock::time_point sent;
 };
 
+Clock::duration seconds(double s) { return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s)); }
+
+// Checkpoints: dir/ckpt_<n>/ written under a temporary name and renamed, then `latest`
+// (temp + rename) names it; older ones beyond `keep` are removed.
+std::vector<fs::path> checkpointsNewestFirst(const fs::path& dir) {
+  std::vector<fs::path> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec))
+    if (e.is_directory() && e.path().filename().string().rfind("ckpt_", 0) == 0) out.push_back(e.path());
+  std::sort(out.begin(), out.end(), [](const fs::path& a, const fs::path& b) { return a.filename().string() > b.filename().string(); });
+  return out;
+}
+
+void saveCheckpoint(const IntrinsicRewardModel& model, const fs::path& dir, uint64_t seq, int keep) {
+  fs::create_directories(dir);
+  char name[32];
+  std::snprintf(name, sizeof name, "ckpt_%012llu", static_cast<unsigned long long>(seq));
+  const fs::path tmp = dir / (std::string(".tmp-") + name), final_path = dir / name;
+  fs::remove_all(tmp);
+  fs::create_directories(tmp);
+  model.save(tmp);
+  fs::remove_all(final_path);
+  fs::rename(tmp, final_path);
+  {
+    std::ofstream out(dir / "latest.tmp", std::ios::trunc);
+    out << name << "\n";
+  }
+  fs::rename(dir / "latest.tmp", dir / "latest");
+  auto all = checkpointsNewestFirst(dir);
+  for (std::size_t i = static_cast<std::size_t>(std::max(keep, 1)); i < all.size(); ++i) fs::remove_all(all[i]);
+}
+
+// Resumes from the newest readable checkpoint; returns its sequence number (0: none).
+uint64_t loadNewestCheckpoint(IntrinsicRewardModel& model, const fs::path& dir) {
+  for (const auto& c : checkpointsNewestFirst(dir)) {
+    try {
+      model.load(c);
+      spdlog::info("reward_learner: resumed from {}", c.string());
+      return std::stoull(c.filename().string().substr(5));
+    } catch (const std::exception& e) {
+      spdlog::warn("reward_learner: cannot resume from {} ({}); trying an older one", c.string(), e.what());
+    }
+  }
+  return 0;
+}
+
 }  // namespace
 
 int runRewardLearner(const RewardLearnerRoleOptions& o, const std::atomic<bool>& stop) {
-  const bool offline = o.reward.type == "offline_labels";
-  if (!offline && o.reward.type != "retrieval")
-    throw Error(StatusCode::kInvalidArgument, "reward.type '" + o.reward.type + "' has no reward learner (valid: retrieval, offline_labels)");
-  std::unordered_map<std::string, float> table;  // the snapshot the learner gets
-  if (offline) table = loadOfflineLabels(o.reward.labels_file);
+  auto model = makeRewardModel(o.reward, o.seed);
+  uint64_t checkpoint_seq = o.checkpoint_dir.empty() ? 0 : loadNewestCheckpoint(*model, o.checkpoint_dir);
+  const bool ask_llm = model->asksLlm();
 
   zmq::context_t ctx(1);
   SocketOptions so;
@@ -76,29 +92,31 @@ int runRewardLearner(const RewardLearnerRoleOptions& o, const std::atomic<bool>&
   po.high_water_mark = 4;
   auto rewards = MessageSocket::bind(ctx, SocketKind::kPub, o.rewards_address, po);
   std::optional<MessageSocket> llm;
-  if (!offline) llm.emplace(MessageSocket::connect(ctx, SocketKind::kDealer, o.llm_address, so));
+  if (ask_llm) llm.emplace(MessageSocket::connect(ctx, SocketKind::kDealer, o.llm_address, so));
   std::unique_ptr<TensorBoardWriter> tb;
   if (!o.tb_dir.empty()) tb = std::make_unique<TensorBoardWriter>(o.tb_dir);
-  spdlog::info("reward_learner: {} ({} messages known), messages from {}, tables to {}{}", o.reward.type, table.size(), o.messages_address,
-               o.rewards_address, offline ? "" : ", labels from " + o.llm_address);
+  spdlog::info("reward_learner: {} ({}), messages from {}, tables to {}{}", o.reward.type, model->summary(), o.messages_address, o.rewards_address,
+               ask_llm ? ", labels from " + o.llm_address : "");
 
-  std::unordered_set<std::string> seen;        // every message the learner sent
-  std::deque<std::string> to_ask;              // newest at the back (asked first)
-  std::unordered_set<std::string> queued;      // to_ask or in flight
-  std::deque<std::pair<Clock::time_point, std::string>> retry;  // "no label" answers, asked again later
+  std::deque<LabelRequestItem> to_ask;      // newest at the back (asked first)
+  std::unordered_set<std::string> queued;   // keys in to_ask or in flight
+  std::deque<std::pair<Clock::time_point, LabelRequestItem>> retry;  // "no label" answers, asked again later
   std::unordered_map<uint64_t, Request> in_flight;
   uint64_t next_request = 1, version = 0;
-  int64_t positives = 0, no_labels = 0, refused = 0, bad = 0;
-  bool changed = true;
-  auto last_publish = Clock::now() - 1h, last_report = Clock::now();
+  const uint64_t instance = std::random_device{}() | (static_cast<uint64_t>(std::random_device{}()) << 32);
+  int64_t no_labels = 0, refused = 0, bad = 0, labels_received = 0, train_steps = 0;
+  auto last_publish = Clock::now() - 1h, last_report = Clock::now(), last_checkpoint = Clock::now();
   const auto start = Clock::now();
+  bool published_once = false;
 
   auto publish = [&] {
+    const auto& table = model->rewards();
     capnp::MallocMessageBuilder msg;
     auto t = msg.initRoot<schema::RewardTable>();
     t.setSchemaVersion(schema::CURRENT_VERSION);
     t.getSender().setRole(schema::Role::REWARD_LEARNER);
     t.setVersion(++version);
+    t.setInstance(instance);
     auto texts = t.initTexts(static_cast<unsigned>(table.size()));
     auto values = t.initRewards(static_cast<unsigned>(table.size()));
     unsigned i = 0;
@@ -108,22 +126,34 @@ int runRewardLearner(const RewardLearnerRoleOptions& o, const std::atomic<bool>&
     }
     rewards.send(msg, 100ms);
     last_publish = Clock::now();
-    changed = false;
+    published_once = true;
+  };
+  auto enqueue = [&](LabelRequestItem item) {
+    if (queued.insert(item.key()).second) to_ask.push_back(std::move(item));
+  };
+  auto later = [&](const LabelRequestItem& item) {
+    // Singles are asked again after a while; a pair is dropped (others will be sampled).
+    if (!item.second) retry.push_back({Clock::now() + seconds(o.retry_no_label_s), item});
   };
 
   while (!stop) {
-    // New messages from the learner.
-    if (auto m = messages.receive(10ms)) {
+    // New messages from the learner (one MessageBatch per policy batch). While training is
+    // due the wait is short, so a busy model still reads every batch.
+    if (auto m = messages.receive(train_steps > 0 ? 0ms : 10ms)) {
       Status st = m->parse();
       if (st.isOk()) {
         try {
           auto batch = m->root<schema::MessageBatch>();
           if (batch.getSchemaVersion() != schema::CURRENT_VERSION) throw Error(StatusCode::kDataLoss, "schema version " + std::to_string(batch.getSchemaVersion()));
-          for (auto text : batch.getTexts()) {
-            std::string s(text.cStr(), text.size());
-            if (!seen.insert(s).second || offline || table.count(s)) continue;
-            if (queued.insert(s).second) to_ask.push_back(std::move(s));
-          }
+          const auto texts = batch.getTexts();
+          const auto counts = batch.getCounts();
+          if (counts.size() != 0 && counts.size() != texts.size())
+            throw Error(StatusCode::kDataLoss, std::to_string(texts.size()) + " texts but " + std::to_string(counts.size()) + " counts");
+          MessageCounts mc;
+          mc.reserve(texts.size());
+          for (unsigned i = 0; i < texts.size(); ++i) mc.emplace_back(std::string(texts[i].cStr(), texts[i].size()), counts.size() ? counts[i] : 1u);
+          const bool want_pairs = to_ask.size() < 2 * static_cast<std::size_t>(o.request_items);
+          for (auto& item : model->observe(mc, want_pairs)) enqueue(std::move(item));
         } catch (const std::exception& e) {
           st = Status::dataLoss(e.what());
         }
@@ -132,16 +162,15 @@ int runRewardLearner(const RewardLearnerRoleOptions& o, const std::atomic<bool>&
     }
 
     if (llm) {
-      // Items answered "no label" are asked again after a while.
       while (!retry.empty() && retry.front().first <= Clock::now()) {
-        if (queued.insert(retry.front().second).second) to_ask.push_back(retry.front().second);
+        enqueue(retry.front().second);
         retry.pop_front();
       }
-      // Requests, newest messages first (as ONI annotates the newest).
+      // Requests, newest items first (as ONI annotates the newest).
       while (!to_ask.empty() && static_cast<int64_t>(in_flight.size()) < o.max_requests_in_flight) {
         Request r;
-        while (!to_ask.empty() && static_cast<int64_t>(r.texts.size()) < o.request_items) {
-          r.texts.push_back(std::move(to_ask.back()));
+        while (!to_ask.empty() && static_cast<int64_t>(r.items.size()) < o.request_items) {
+          r.items.push_back(std::move(to_ask.back()));
           to_ask.pop_back();
         }
         capnp::MallocMessageBuilder msg;
@@ -150,13 +179,19 @@ int runRewardLearner(const RewardLearnerRoleOptions& o, const std::atomic<bool>&
         q.getSender().setRole(schema::Role::REWARD_LEARNER);
         q.setRequestId(next_request);
         q.setTemplateId(o.prompt);
-        auto items = q.initItems(static_cast<unsigned>(r.texts.size()));
-        for (std::size_t i = 0; i < r.texts.size(); ++i) items[static_cast<unsigned>(i)].setFirst(r.texts[i]);
+        auto items = q.initItems(static_cast<unsigned>(r.items.size()));
+        for (std::size_t i = 0; i < r.items.size(); ++i) {
+          items[static_cast<unsigned>(i)].setFirst(r.items[i].first);
+          if (r.items[i].second) {
+            items[static_cast<unsigned>(i)].setSecond(*r.items[i].second);
+            items[static_cast<unsigned>(i)].setIsPair(true);
+          }
+        }
         if (!llm->send(msg, 100ms)) {  // server absent: put them back, try again later
-          for (auto& t : r.texts) to_ask.push_back(std::move(t));
+          for (auto& t : r.items) to_ask.push_back(std::move(t));
           break;
         }
-        r.answered.assign(r.texts.size(), false);
+        r.answered.assign(r.items.size(), false);
         r.sent = Clock::now();
         in_flight[next_request++] = std::move(r);
       }
@@ -173,61 +208,89 @@ int runRewardLearner(const RewardLearnerRoleOptions& o, const std::atomic<bool>&
         if (reply.hasError() && reply.getError().size() > 0) {
           ++refused;
           spdlog::warn("reward_learner: the llm_server refused a request: {}", reply.getError().cStr());
-          for (std::size_t i = 0; i < r.texts.size(); ++i)
-            if (!r.answered[i]) retry.push_back({Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.retry_no_label_s)), r.texts[i]});
-          for (const auto& t : r.texts) queued.erase(t);
+          for (std::size_t i = 0; i < r.items.size(); ++i) {
+            queued.erase(r.items[i].key());
+            if (!r.answered[i]) later(r.items[i]);
+          }
           in_flight.erase(it);
           continue;
         }
+        std::vector<std::pair<LabelRequestItem, WireLabel>> got;
         for (auto e : reply.getLabels()) {
           const uint32_t i = e.getIndex();
-          if (i >= r.texts.size() || r.answered[i]) continue;
+          if (i >= r.items.size() || r.answered[i]) continue;
           r.answered[i] = true;
-          queued.erase(r.texts[i]);
-          if (e.getLabel() == kWireNone) {
+          queued.erase(r.items[i].key());
+          const int8_t label = e.getLabel();
+          if (label < static_cast<int8_t>(WireLabel::kNotHelpful) || label > static_cast<int8_t>(WireLabel::kTie)) {
             ++no_labels;
-            retry.push_back({Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.retry_no_label_s)), r.texts[i]});
+            later(r.items[i]);
             continue;
           }
-          const float value = e.getLabel() == kWireHelpful ? 1.0f : 0.0f;
-          positives += value > 0;
-          table[r.texts[i]] = value;
-          changed = true;
+          got.emplace_back(r.items[i], static_cast<WireLabel>(label));
         }
+        labels_received += static_cast<int64_t>(got.size());
+        if (!got.empty()) model->addLabels(got);
         if (std::all_of(r.answered.begin(), r.answered.end(), [](bool a) { return a; })) in_flight.erase(it);
       }
       // Requests unanswered for too long: ask again.
       for (auto it = in_flight.begin(); it != in_flight.end();) {
-        if (Clock::now() - it->second.sent < std::chrono::duration<double>(o.request_timeout_s)) {
+        if (Clock::now() - it->second.sent < seconds(o.request_timeout_s)) {
           ++it;
           continue;
         }
-        for (std::size_t i = 0; i < it->second.texts.size(); ++i)
-          if (!it->second.answered[i]) to_ask.push_back(it->second.texts[i]);
+        for (std::size_t i = 0; i < it->second.items.size(); ++i)
+          if (!it->second.answered[i]) {
+            queued.erase(it->second.items[i].key());
+            enqueue(it->second.items[i]);
+          }
         it = in_flight.erase(it);
       }
     }
 
-    // Snapshots: when something changed, and every few seconds for a learner that (re)joined.
+    // One gradient step per pass keeps the sockets served while a model trains.
+    train_steps = model->train(1);
+
+    // Snapshots: when the rewards changed, and every few seconds for a learner that
+    // (re)joined.
     const double since = std::chrono::duration<double>(Clock::now() - last_publish).count();
-    if ((changed && since >= o.publish_interval_s) || since >= 5) publish();
+    if (since >= o.publish_interval_s) {
+      const bool changed = model->refresh();
+      if (changed || (since >= 5 && (published_once || !model->rewards().empty()))) publish();
+    }
+
+    if (!o.checkpoint_dir.empty() && Clock::now() - last_checkpoint > seconds(o.checkpoint_interval_s)) {
+      last_checkpoint = Clock::now();
+      try {
+        saveCheckpoint(*model, o.checkpoint_dir, ++checkpoint_seq, o.keep_checkpoints);
+      } catch (const std::exception& e) {
+        spdlog::error("reward_learner: checkpoint failed: {}", e.what());
+      }
+    }
 
     if (Clock::now() - last_report > 10s) {
       last_report = Clock::now();
-      spdlog::info("reward_learner: messages seen {} | labelled {} ({} helpful) | waiting {} | in flight {} | no label {} | table version {}", seen.size(),
-                   table.size(), positives, to_ask.size(), in_flight.size(), no_labels, version);
+      spdlog::info("reward_learner: {} | waiting {} | in flight {} | labels {} | no label {} | refused {} | table version {} ({} entries)", model->summary(),
+                   to_ask.size(), in_flight.size(), labels_received, no_labels, refused, version, model->rewards().size());
       if (tb) {
         const auto step = static_cast<int64_t>(std::chrono::duration<double>(Clock::now() - start).count());
-        tb->scalar("reward_model/dataset_size", static_cast<double>(table.size()), step);
-        tb->scalar("reward_model/messages_seen", static_cast<double>(seen.size()), step);
-        tb->scalar("reward_model/positive_rate", table.empty() ? 0.0 : static_cast<double>(positives) / static_cast<double>(table.size()), step);
+        for (const auto& [name, value] : model->scalars()) tb->scalar("reward_model/" + name, value, step);
         tb->scalar("reward_model/version", static_cast<double>(version), step);
+        tb->scalar("reward_model/table_size", static_cast<double>(model->rewards().size()), step);
         tb->scalar("reward_model/waiting", static_cast<double>(to_ask.size()), step);
+        tb->scalar("reward_model/labels_received", static_cast<double>(labels_received), step);
         tb->flush();
       }
     }
   }
-  spdlog::info("reward_learner: stopping with {} labelled messages", table.size());
+  if (!o.checkpoint_dir.empty()) {
+    try {
+      saveCheckpoint(*model, o.checkpoint_dir, ++checkpoint_seq, o.keep_checkpoints);
+    } catch (const std::exception& e) {
+      spdlog::error("reward_learner: final checkpoint failed: {}", e.what());
+    }
+  }
+  spdlog::info("reward_learner: stopping ({})", model->summary());
   return 0;
 }
 

@@ -2,15 +2,15 @@
 // subscribes to the learner's new message texts, keeps the dataset of seen messages and
 // their labels, asks the llm_server for the missing labels, and publishes versioned
 // snapshots of the intrinsic reward per message, which the learner applies to every batch.
-// Types: retrieval (ONI-Retrieval: reward 1 for messages labelled helpful, 0 otherwise and
-// for unseen ones) and offline_labels (a JSON file message -> reward; no LLM).
+// What is kept and trained per reward.type lives behind IntrinsicRewardModel
+// (reward_model.h); the role does the sockets, the requests, snapshots and checkpoints.
 #pragma once
 
 #include <atomic>
 #include <string>
-#include <unordered_map>
 
 #include "core/reward_options.h"
+#include "reward_model/reward_model.h"
 
 namespace spur {
 
@@ -21,16 +21,16 @@ struct RewardLearnerRoleOptions {
   std::string rewards_address;   // our PUB of reward tables (bind)
   std::string llm_address;       // the llm_server's ROUTER (connect); unused for offline_labels
   std::string tb_dir;            // TensorBoard (reward_model/...); empty = none
+  std::string checkpoint_dir;    // model state, resumed from at start; empty = none
+  double checkpoint_interval_s = 120;
+  int keep_checkpoints = 2;
+  uint64_t seed = 1;
   int64_t request_items = 256;   // items per request to the llm_server
   int64_t max_requests_in_flight = 4;
   double request_timeout_s = 300;  // unanswered items are asked again after this
   double retry_no_label_s = 60;    // an item answered "no label" is asked again after this
   double publish_interval_s = 1;
 };
-
-// Reads an offline labels file: a JSON object message -> number, "helpful" (1) or
-// "not_helpful" (0). Error naming the file (and the entry) when it is unreadable or wrong.
-std::unordered_map<std::string, float> loadOfflineLabels(const std::string& path);
 
 // Runs until `stop`; returns the exit code. Throws Error for bad options or an unreadable
 // labels file.

@@ -120,11 +120,14 @@ struct AnnotateReply {
   pending @6 :UInt32;      # first reply only: items queued for the backend
 }
 
-# learner -> reward learner (PUB/SUB): message texts the learner has not published before.
+# learner -> reward learner (PUB/SUB), one per training batch: the batch's distinct
+# message texts (each step's resulting message) and how many steps showed each. The
+# counts weight the ranking model's pair sampling and reward normalisation.
 struct MessageBatch {
   schemaVersion @0 :UInt32;
   sender @1 :Sender;
   texts @2 :List(Text);
+  counts @3 :List(UInt32);   # parallel to texts
 }
 
 # reward learner -> learner (PUB/SUB, latest only): a full snapshot of the intrinsic reward
@@ -135,4 +138,5 @@ struct RewardTable {
   version @2 :UInt64;
   texts @3 :List(Text);
   rewards @4 :List(Float32);
+  instance @5 :UInt64;     # random per reward-learner start: a restarted one counts versions afresh
 }

@@ -2,6 +2,10 @@
 
 #include <doctest/doctest.h>
 
+#include <pthread.h>
+#include <signal.h>
+
+#include <optional>
 #include <thread>
 
 #include "core/schema/spur.capnp.h"
@@ -149,4 +153,27 @@ TEST_CASE("transport: a latest-only subscriber sees the newest parameters") {
   REQUIRE(got->parse().isOk());
   CHECK(got->root<spur::schema::Params>().getPolicyVersion() == 1005);
   CHECK_FALSE(sub.receive(50ms).has_value());
+}
+
+TEST_CASE("transport: a receive interrupted by a signal returns nothing instead of throwing") {
+  // spur train stops its roles with SIGTERM; the roles' handlers set a flag and do not
+  // restart system calls, so a blocking receive sees EINTR. It used to escape as
+  // zmq::error_t and abort the process at every shutdown.
+  struct sigaction sa {};
+  sa.sa_handler = [](int) {};
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0;  // no SA_RESTART
+  struct sigaction old {};
+  REQUIRE(sigaction(SIGUSR1, &sa, &old) == 0);
+  Pair p;
+  const pthread_t self = pthread_self();
+  std::thread interrupter([self] {
+    std::this_thread::sleep_for(200ms);
+    pthread_kill(self, SIGUSR1);
+  });
+  std::optional<spur::ReceivedMessage> got;
+  CHECK_NOTHROW(got = p.pull.receive(5000ms));
+  CHECK_FALSE(got.has_value());
+  interrupter.join();
+  sigaction(SIGUSR1, &old, nullptr);
 }

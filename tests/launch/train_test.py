@@ -193,6 +193,37 @@ def test_intrinsic(spur, repo, tmp):
                   % (len(vals), sum(labels.values())),
                   r.returncode == 0 and len(vals) > 0 and max(vals) == 0 and labels.get(0, 0) >= 1 and labels.get(1, 0) == 0,
                   r.stdout[-1500:] + r.stderr[-1500:])
+    # ONI-Classification and ONI-Ranking: the reward learner trains a network on the rules'
+    # labels and publishes its scores; the learner applies them. Every non-empty message is
+    # "helpful" (ranking: preferred over the empty one). Small batches and a higher learning
+    # rate so that a short run trains.
+    fast = ["reward.model_batch_size=32", "reward.model_lr=0.001", "reward.reevaluate_interval_s=1", "run.checkpoint_interval_s=5",
+            "llm.rules=[{pattern: '.', label: helpful}]"]
+    for kind, prompt in [("classification", "classify_score"), ("ranking", "rank_score")]:
+        name = "neural_" + kind
+        args = ["run.name=" + name, "reward.type=" + kind, "reward.int_coeff=0.4", "llm.backend=rules", "llm.prompt=" + prompt] + fast
+        r = train(spur, repo, "ci_tiny.yaml", tmp, "run.total_frames=30000", *args)
+        rundir = os.path.join(tmp, name)
+        vals = tb_values(rundir, "learner", "reward/intrinsic_mean") if r.returncode == 0 else []
+        size = tb_values(rundir, "reward_learner", "reward_model/dataset_size") if r.returncode == 0 else []
+        steps = tb_values(rundir, "reward_learner", "reward_model/train_steps") if r.returncode == 0 else []
+        acc = tb_values(rundir, "reward_learner", "reward_model/accuracy") if r.returncode == 0 else []
+        ckpt = os.path.join(rundir, "checkpoints", "reward_model")
+        latest = open(os.path.join(ckpt, "latest")).read().strip() if os.path.exists(os.path.join(ckpt, "latest")) else ""
+        check("intrinsic: %s: intrinsic mean max |%.3f|, dataset %d, train steps %d, accuracy %.2f, checkpoint %s"
+              % (kind, max([abs(v) for v in vals] or [0]), max(size or [0]), max(steps or [0]), (acc or [0])[-1], latest or "none"),
+              r.returncode == 0 and max([abs(v) for v in vals] or [0]) > 0 and max(size or [0]) > 0 and max(steps or [0]) > 0 and len(acc) > 0
+              and os.path.exists(os.path.join(ckpt, latest, "state.json")) and os.path.exists(os.path.join(ckpt, latest, "model.pt")),
+              r.stdout[-1500:] + r.stderr[-1500:])
+        # Resume: the same command with a larger budget continues with the saved model and dataset.
+        before = max(size or [0])
+        r = train(spur, repo, "ci_tiny.yaml", tmp, "run.total_frames=40000", *args)
+        log = open(os.path.join(rundir, "logs", "reward_learner-0.log")).read() if r.returncode == 0 else ""
+        with open(os.path.join(ckpt, open(os.path.join(ckpt, "latest")).read().strip(), "state.json")) as f:
+            state = json.load(f)
+        after = len(state.get("labels", state.get("pairs", [])))
+        check("intrinsic: %s resumes its reward model (dataset %d before, %d in the newest checkpoint)" % (kind, before, after),
+              r.returncode == 0 and "resumed from" in log and after >= before > 0, log[-1500:] + r.stderr[-1500:])
     # offline labels: a JSON file message -> reward; no LLM involved.
     labels_file = os.path.join(tmp, "labels.json")
     with open(labels_file, "w") as f:
@@ -209,7 +240,9 @@ def test_intrinsic(spur, repo, tmp):
     for overrides, needle in [(["reward.type=offline_labels", "reward.labels_file=" + bad, "reward.int_coeff=1"], "must be a number"),
                               (["reward.type=retrieval"], "reward.int_coeff"),
                               (["reward.type=retrieval", "reward.int_coeff=1", "llm.prompt=nope"], "nope"),
-                              (["reward.type=ranking_magic", "reward.int_coeff=1"], "reward.type")]:
+                              (["reward.type=ranking_magic", "reward.int_coeff=1"], "reward.type"),
+                              (["reward.type=ranking", "reward.int_coeff=1", "llm.prompt=classify_score"], "llm.prompt"),
+                              (["reward.type=classification", "reward.int_coeff=1", "reward.classifier_output=maybe"], "reward.classifier_output")]:
         r = train(spur, repo, "ci_tiny.yaml", tmp, "run.name=bad", *overrides)
         check("intrinsic: %s is refused naming '%s'" % (overrides[0], needle),
               r.returncode != 0 and needle in r.stderr and not os.path.exists(os.path.join(tmp, "bad", "logs", "learner-0.log")),

@@ -56,3 +56,29 @@ TEST_CASE("intrinsic reward: older snapshots are ignored and malformed ones refu
   CHECK_FALSE(rt.apply(nan.getRoot<spur::schema::RewardTable>().asReader()).isOk());
   CHECK(rt.version() == 2);
 }
+
+TEST_CASE("intrinsic reward: message counts cover the rewarded steps (rows 1..T) only") {
+  // T = 2, B = 2; row 0 is the message before the unroll and is not counted.
+  const std::vector<std::string> texts = {"a", "b", "c"};
+  const auto ids = torch::tensor({2, 2, 0, 1, 0, 7}, torch::kInt64).view({3, 2});  // 7: out of range, skipped
+  std::unordered_map<std::string, uint32_t> counts = {{"a", 5}};
+  spur::countMessages(texts, ids, counts);
+  CHECK(counts.at("a") == 5 + 2);
+  CHECK(counts.at("b") == 1);
+  CHECK(counts.count("c") == 0);
+}
+
+TEST_CASE("intrinsic reward: a restarted reward learner's snapshots are taken although their versions start again") {
+  spur::IntrinsicRewardTable rt;
+  capnp::MallocMessageBuilder old_instance, restarted;
+  table(old_instance, 7, {{"a", 1.0f}});
+  old_instance.getRoot<spur::schema::RewardTable>().setInstance(11);
+  table(restarted, 1, {{"b", 1.0f}});
+  restarted.getRoot<spur::schema::RewardTable>().setInstance(12);
+  REQUIRE(rt.apply(old_instance.getRoot<spur::schema::RewardTable>().asReader()).isOk());
+  REQUIRE(rt.apply(restarted.getRoot<spur::schema::RewardTable>().asReader()).isOk());
+  CHECK(rt.version() == 1);
+  const auto r = rt.lookup({"a", "b"}, torch::tensor({0, 0, 0, 1}, torch::kInt64).view({2, 2}));
+  CHECK(r[0][0].item<float>() == 0.0f);  // the old instance's table is gone
+  CHECK(r[0][1].item<float>() == 1.0f);
+}
