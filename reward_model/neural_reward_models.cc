@@ -474,6 +474,8 @@ class RankingModel : public NeuralRewardModel {
     // Normalise by the step-weighted mean and std of the raw rewards over every message
     // seen (ONI keeps running stats over its batches: the same weighting), then zero the
     // values at or below the step-weighted `threshold_quantile`.
+    rewards_.clear();
+    if (texts_.empty()) return;
     double w = 0, s = 0, ss = 0;
     for (std::size_t i = 0; i < texts_.size(); ++i) {
       const double c = static_cast<double>(std::max<uint64_t>(counts_[i], 1));
@@ -494,7 +496,6 @@ class RankingModel : public NeuralRewardModel {
       if (acc >= o_.threshold_quantile * w) break;
     }
     if (o_.threshold_quantile == 0) threshold_ = -std::numeric_limits<double>::infinity();
-    rewards_.clear();
     for (std::size_t i = 0; i < texts_.size(); ++i) {
       const double z = (raw_[i] - mean_) / std_;
       if (z > threshold_) rewards_[texts_[i]] = static_cast<float>(z);

@@ -136,6 +136,20 @@ int runRewardLearner(const RewardLearnerRoleOptions& o, const std::atomic<bool>&
     if (!item.second) retry.push_back({Clock::now() + seconds(o.retry_no_label_s), item});
   };
 
+  auto report = [&] {
+    last_report = Clock::now();
+    spdlog::info("reward_learner: {} | waiting {} | in flight {} | labels {} | no label {} | refused {} | table version {} ({} entries)", model->summary(),
+                 to_ask.size(), in_flight.size(), labels_received, no_labels, refused, version, model->rewards().size());
+    if (!tb) return;
+    const auto step = static_cast<int64_t>(std::chrono::duration<double>(Clock::now() - start).count());
+    for (const auto& [name, value] : model->scalars()) tb->scalar("reward_model/" + name, value, step);
+    tb->scalar("reward_model/version", static_cast<double>(version), step);
+    tb->scalar("reward_model/table_size", static_cast<double>(model->rewards().size()), step);
+    tb->scalar("reward_model/waiting", static_cast<double>(to_ask.size()), step);
+    tb->scalar("reward_model/labels_received", static_cast<double>(labels_received), step);
+    tb->flush();
+  };
+
   while (!stop) {
     // New messages from the learner (one MessageBatch per policy batch). While training is
     // due the wait is short, so a busy model still reads every batch.
@@ -268,21 +282,9 @@ int runRewardLearner(const RewardLearnerRoleOptions& o, const std::atomic<bool>&
       }
     }
 
-    if (Clock::now() - last_report > 10s) {
-      last_report = Clock::now();
-      spdlog::info("reward_learner: {} | waiting {} | in flight {} | labels {} | no label {} | refused {} | table version {} ({} entries)", model->summary(),
-                   to_ask.size(), in_flight.size(), labels_received, no_labels, refused, version, model->rewards().size());
-      if (tb) {
-        const auto step = static_cast<int64_t>(std::chrono::duration<double>(Clock::now() - start).count());
-        for (const auto& [name, value] : model->scalars()) tb->scalar("reward_model/" + name, value, step);
-        tb->scalar("reward_model/version", static_cast<double>(version), step);
-        tb->scalar("reward_model/table_size", static_cast<double>(model->rewards().size()), step);
-        tb->scalar("reward_model/waiting", static_cast<double>(to_ask.size()), step);
-        tb->scalar("reward_model/labels_received", static_cast<double>(labels_received), step);
-        tb->flush();
-      }
-    }
+    if (Clock::now() - last_report > seconds(o.report_interval_s)) report();
   }
+  report();
   if (!o.checkpoint_dir.empty()) {
     try {
       saveCheckpoint(*model, o.checkpoint_dir, ++checkpoint_seq, o.keep_checkpoints);

@@ -30,6 +30,7 @@ struct RewardLearnerRoleOptions {
   double request_timeout_s = 300;  // unanswered items are asked again after this
   double retry_no_label_s = 60;    // an item answered "no label" is asked again after this
   double publish_interval_s = 1;
+  double report_interval_s = 10;   // progress line and TensorBoard scalars
 };
 
 // Runs until `stop`; returns the exit code. Throws Error for bad options or an unreadable

@@ -193,6 +193,18 @@ def test_intrinsic(spur, repo, tmp):
                   % (len(vals), sum(labels.values())),
                   r.returncode == 0 and len(vals) > 0 and max(vals) == 0 and labels.get(0, 0) >= 1 and labels.get(1, 0) == 0,
                   r.stdout[-1500:] + r.stderr[-1500:])
+    # A dead LLM backend only delays labels: training runs to its end, every intrinsic reward
+    # is 0, and the annotator's counters say what happened.
+    r = train(spur, repo, "ci_tiny.yaml", tmp, "run.name=dead_backend", "reward.type=retrieval", "reward.int_coeff=0.4", "llm.backend=openai",
+              "llm.openai.url=http://127.0.0.1:9", "llm.prompt=classify_score", "llm.retry_base_s=0.2", "llm.retry_max_s=1", "run.total_frames=20000")
+    rundir = os.path.join(tmp, "dead_backend")
+    vals = tb_values(rundir, "learner", "reward/intrinsic_mean") if r.returncode == 0 else []
+    errors = tb_values(rundir, "llm_server", "annotator/backend_errors") if r.returncode == 0 else []
+    queued = tb_values(rundir, "llm_server", "annotator/queue_depth") if r.returncode == 0 else []
+    check("intrinsic: a dead backend: training finished (%d intrinsic points, all 0), backend errors %d, queue depth %d"
+          % (len(vals), max(errors or [0]), max(queued or [0])),
+          r.returncode == 0 and len(vals) > 0 and max(vals) == 0 and max(errors or [0]) > 0 and max(queued or [0]) > 0,
+          r.stdout[-1500:] + r.stderr[-1500:])
     # ONI-Classification and ONI-Ranking: the reward learner trains a network on the rules'
     # labels and publishes its scores; the learner applies them. Every non-empty message is
     # "helpful" (ranking: preferred over the empty one). Small batches and a higher learning
@@ -249,6 +261,47 @@ def test_intrinsic(spur, repo, tmp):
               r.stderr[-800:])
 
 
+def test_default(spur, repo, tmp):
+    """The embedded default as shipped (configs/nethack_score.yaml, only its network and
+    batch made small): spur train starts a local llama.cpp server with SmolLM2 from the venv,
+    the llm_server reaches it through the openai backend, and its labels land in the store.
+    A missing local model is refused before launch, naming the key."""
+    import sqlite3
+    small = ["model.hidden_size=64", "model.crop_size=5", "model.char_embedding=8", "model.color_embedding=4", "model.conv_channels=8",
+             "model.encoder_width=32", "learner.rollout=16", "learner.batch_size=256", "actors.envs_per_process=8", "run.progress_interval_s=2"]
+    # Runs until SmolLM2's first labels are stored (a 135M model on one niced thread takes
+    # tens of seconds per batch), then stops it as a user would (Ctrl-C); 300 s at most.
+    rundir = os.path.join(tmp, "default")
+    store = os.path.join(rundir, "labels.sqlite")
+    cmd = [spur, "--log-level", "warn", "train", os.path.join(repo, "configs", "nethack_score.yaml"), "run.dir=" + tmp, "run.name=default",
+           "run.total_frames=0", *small]
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    rows, deadline = [], time.time() + 300
+    while time.time() < deadline and p.poll() is None:
+        time.sleep(2)
+        try:
+            rows = sqlite3.connect(store).execute("SELECT model, label, COUNT(*) FROM labels GROUP BY model, label").fetchall() if os.path.exists(store) else []
+        except sqlite3.Error:
+            rows = []
+        if rows:
+            time.sleep(12)  # a few progress lines with the labels applied
+            break
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=120)
+    r = subprocess.CompletedProcess(cmd, p.returncode, out, err)
+    llama_log = os.path.join(rundir, "logs", "llama_server-0.log")
+    served = os.path.exists(llama_log) and "POST /v1/chat/completions" in open(llama_log, errors="replace").read()
+    vals = tb_values(rundir, "learner", "reward/intrinsic_mean") if r.returncode == 0 else []
+    check("default: nethack_score.yaml serves SmolLM2 locally and stores its labels (%s), llama.cpp answered chat calls: %s, %d intrinsic points"
+          % (rows, served, len(vals)),
+          r.returncode == 0 and served and sum(n for m, _, n in rows if m == "SmolLM2-135M-Instruct") >= 1 and len(vals) > 0,
+          r.stdout[-1500:] + r.stderr[-1500:] + (open(llama_log, errors="replace").read()[-1500:] if os.path.exists(llama_log) else ""))
+    r = train(spur, repo, "nethack_score.yaml", tmp, "run.name=bad_local", "llm.local_server.model=/no/such/model.gguf", *small)
+    check("default: a missing local model is refused naming llm.local_server.model",
+          r.returncode != 0 and "llm.local_server.model" in r.stderr and not os.path.exists(os.path.join(tmp, "bad_local", "logs", "learner-0.log")),
+          r.stderr[-800:])
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--spur", required=True)
@@ -256,7 +309,8 @@ def main():
     ap.add_argument("--only", default="")
     args = ap.parse_args()
     tests = [("chain", test_chain), ("tb", test_tb), ("yaml", test_yaml), ("resume", test_resume),
-             ("actor", test_actor_restart), ("nethack", test_nethack), ("intrinsic", test_intrinsic)]
+             ("actor", test_actor_restart), ("nethack", test_nethack), ("intrinsic", test_intrinsic),
+             ("default", test_default)]
     with tempfile.TemporaryDirectory(prefix="spur-train-test-") as tmp:
         for name, fn in tests:
             if args.only and name not in args.only.split(","):
