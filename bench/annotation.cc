@@ -9,7 +9,9 @@
 //       with reward.type=retrieval (the whole intrinsic path: the learner publishes messages,
 //       the reward learner asks the llm_server, labels come back as reward tables that the
 //       learner applies to every batch), the rules backend labelling instantly so that no
-//       LLM competes for the CPU. Alternating rounds, pooled.
+//       LLM competes for the CPU. Alternating rounds, pooled. With --neural also
+//       reward.type=classification and ranking (their networks train in the reward learner,
+//       on the same CPUs here): shown, not part of RESULT.
 // RESULT lookups_per_s = (1), server_items_per_s = (2), fps_ratio_retrieval_vs_none = (3).
 #include <CLI/CLI.hpp>
 #include <unistd.h>
@@ -103,7 +105,7 @@ int main(int argc, char** argv) {
   int rounds = 2;
   std::string config = std::string(SPUR_BENCH_REPO) + "/configs/nethack_score.yaml";
   std::string spur_bin = SPUR_BENCH_BINARY;
-  bool no_train = false;
+  bool no_train = false, neural = false;
   app.add_option("--lookup-seconds", lookup_seconds, "Seconds of label-store lookups")->capture_default_str();
   app.add_option("--store-labels", store_labels, "Labels in the store for (1)")->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--server-items", server_items, "Items through the llm_server for (2)")->capture_default_str()->check(CLI::PositiveNumber);
@@ -114,6 +116,7 @@ int main(int argc, char** argv) {
   app.add_option("--rounds", rounds, "Alternating rounds of none / retrieval")->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--config", config, "Training config for (3)")->capture_default_str();
   app.add_flag("--no-train", no_train, "Skip (3)");
+  app.add_flag("--neural", neural, "(3) also with reward.type=classification and ranking");
   CLI11_PARSE(app, argc, argv);
 
   const fs::path dir = fs::temp_directory_path() / ("spur-bench-annotation-" + std::to_string(::getpid()));
@@ -148,31 +151,36 @@ int main(int argc, char** argv) {
     stop = true;
     server.join();
 
-    double none_fps = 0, retrieval_fps = 0;
+    // Modes of (3): reward.type and its overrides; the rules backend labels instantly.
+    const std::vector<std::string> rules = {"reward.int_coeff=0.4", "llm.backend=rules", "llm.rules=[{pattern: 'gold|kill|destroy', label: helpful}]"};
+    std::vector<std::pair<std::string, std::vector<std::string>>> modes = {{"none", {}}, {"retrieval", {"llm.prompt=classify_score"}}};
+    if (neural) {
+      modes.push_back({"classification", {"llm.prompt=classify_score"}});
+      modes.push_back({"ranking", {"llm.prompt=rank_score"}});
+    }
+    std::vector<double> mean_fps(modes.size(), 0.0);
     std::vector<double> ratios;
     if (!no_train) {
       const std::regex frames_re("progress: frames ([0-9]+)"), model_re("with ([0-9]+) parameters, ([0-9]+) MACs per step");
       for (int round = 1; round <= rounds; ++round) {
-        double fps[2] = {0, 0};
-        for (int mode = 0; mode < 2; ++mode) {
-          const std::string name = std::string(mode ? "retrieval" : "none") + "-" + std::to_string(round);
-          std::vector<std::string> args = {spur_bin, "train", config, "run.dir=" + dir.string(), "run.name=" + name, "run.total_frames=0"};
-          if (mode == 0) args.push_back("reward.type=none");
-          else
-            for (const char* a : {"reward.type=retrieval", "reward.int_coeff=0.4", "llm.backend=rules", "llm.prompt=classify_score",
-                                  "llm.rules=[{pattern: 'gold|kill|destroy', label: helpful}]"})
-              args.push_back(a);
-          std::printf("(3) round %d: training with reward.type=%s ...\n", round, mode ? "retrieval" : "none");
+        std::vector<double> fps(modes.size(), 0.0);
+        for (std::size_t mode = 0; mode < modes.size(); ++mode) {
+          const std::string& type = modes[mode].first;
+          const std::string name = type + "-" + std::to_string(round);
+          std::vector<std::string> args = {spur_bin, "train", config, "run.dir=" + dir.string(), "run.name=" + name, "run.total_frames=0", "reward.type=" + type};
+          if (mode > 0) {
+            args.insert(args.end(), rules.begin(), rules.end());
+            args.insert(args.end(), modes[mode].second.begin(), modes[mode].second.end());
+          }
+          std::printf("(3) round %d: training with reward.type=%s ...\n", round, type.c_str());
           std::fflush(stdout);
           fps[mode] = spur::bench::measureTraining(args, dir / (name + ".out"), dir / name / "logs" / "learner-0.log", frames_re, model_re, warmup, train_seconds).fps;
+          mean_fps[mode] += fps[mode] / rounds;
         }
-        none_fps += fps[0];
-        retrieval_fps += fps[1];
         ratios.push_back(fps[1] / fps[0]);
       }
-      none_fps /= rounds;
-      retrieval_fps /= rounds;
     }
+    const double none_fps = mean_fps[0], retrieval_fps = mean_fps[1];
 
     std::printf("\nrounds (retrieval / none):");
     for (double r : ratios) std::printf(" %.3f", r);
@@ -180,10 +188,10 @@ int main(int argc, char** argv) {
     std::printf("%-70s %10.0f/s %7s\n", "(1) label store lookups (SQLite WAL, one connection, hits)", lookups, "");
     std::printf("%-70s %10.0f/s %7s\n", "(2) llm_server items, rules backend (new items: backend + store writes)", fresh, "");
     std::printf("%-70s %10.0f/s %7.2f\n", "(2b) llm_server items answered from the store", cached, cached / fresh);
-    if (!no_train) {
-      std::printf("%-70s %10.0f/s %7.2f\n", "(3) spur train nethack_score.yaml, reward.type=none", none_fps, 1.0);
-      std::printf("%-70s %10.0f/s %7.3f\n", "(3) spur train nethack_score.yaml, reward.type=retrieval (rules)", retrieval_fps, retrieval_fps / none_fps);
-    }
+    if (!no_train)
+      for (std::size_t mode = 0; mode < modes.size(); ++mode)
+        std::printf("%-70s %10.0f/s %7.3f\n", ("(3) spur train nethack_score.yaml, reward.type=" + modes[mode].first + (mode ? " (rules)" : "")).c_str(),
+                    mean_fps[mode], mean_fps[mode] / none_fps);
     std::printf("\nRESULT lookups_per_s=%.0f server_items_per_s=%.0f fps_ratio_retrieval_vs_none=%s\n", lookups, fresh,
                 no_train ? "skipped" : std::to_string(retrieval_fps / none_fps).substr(0, 5).c_str());
   } catch (const std::exception& e) {
