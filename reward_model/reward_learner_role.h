@@ -1,7 +1,8 @@
 // The reward learner role (`spur reward-learner`): owns what to ask the LLM. It
-// subscribes to the learner's new message texts, keeps the dataset of seen messages and
-// their labels, asks the llm_server for the missing labels, and publishes versioned
-// snapshots of the intrinsic reward per message, which the learner applies to every batch.
+// subscribes to the learner's per-batch messages (distinct texts with step counts), keeps
+// the dataset, asks the llm_server for the missing labels, trains the reward model and
+// publishes versioned snapshots of the intrinsic reward per message, which the learner
+// applies to every batch; its state is checkpointed and resumed.
 // What is kept and trained per reward.type lives behind IntrinsicRewardModel
 // (reward_model.h); the role does the sockets, the requests, snapshots and checkpoints.
 #pragma once

@@ -61,8 +61,7 @@ class IntrinsicRewardModel {
   // TensorBoard scalars (name under reward_model/, value) and a one-line summary.
   virtual std::vector<std::pair<std::string, double>> scalars() const = 0;
   virtual std::string summary() const = 0;
-  // Whether observe() should keep feeding it although nothing needs labels (table models
-  // with a fixed table say no).
+  // Whether it needs labels from the llm_server (offline_labels does not).
   virtual bool asksLlm() const = 0;
 };
 
