@@ -355,6 +355,8 @@ int runRewardLearnerCommand(const std::string& run_dir) {
   o.tb_dir = (fs::path(run_dir) / "tb" / "reward_learner").string();
   o.checkpoint_dir = (fs::path(run_dir) / "checkpoints" / "reward_model").string();
   o.checkpoint_interval_s = cfg.run.checkpoint_interval_s;
+  o.request_items = std::max<int64_t>(cfg.reward.request_items, 1);
+  o.max_requests_in_flight = std::max<int64_t>(cfg.reward.requests_in_flight, 1);
   o.report_interval_s = std::max(cfg.run.progress_interval_s, 1.0);
   o.seed = cfg.run.seed;
   return runRewardLearner(o, g_stop);

@@ -236,13 +236,9 @@ class ClassificationModel : public NeuralRewardModel {
   }
 
   std::vector<LabelRequestItem> observe(const MessageCounts& batch, bool) override {
-    std::vector<LabelRequestItem> ask = std::move(reask_);
-    reask_.clear();
-    for (const auto& [text, n] : batch) {
-      const std::size_t before = texts_.size();
-      const int64_t i = intern(text, n);
-      if (texts_.size() > before && !labels_.count(i)) ask.push_back({text, std::nullopt});
-    }
+    std::vector<LabelRequestItem> ask;
+    for (const auto& [text, n] : batch)
+      if (!labels_.count(intern(text, n))) ask.push_back({text, std::nullopt});
     scheduleAfterBatch();
     return ask;
   }
@@ -283,9 +279,6 @@ class ClassificationModel : public NeuralRewardModel {
     } catch (const nlohmann::json::exception& e) {
       throw Error(StatusCode::kDataLoss, "reward model state " + (dir / "state.json").string() + ": " + e.what());
     }
-    // Seen but not labelled when saved: asked again with the next batch.
-    for (std::size_t i = 0; i < texts_.size(); ++i)
-      if (!labels_.count(static_cast<int64_t>(i))) reask_.push_back({texts_[i], std::nullopt});
   }
 
   std::vector<std::pair<std::string, double>> scalars() const override {
@@ -341,7 +334,6 @@ class ClassificationModel : public NeuralRewardModel {
  private:
   std::unordered_map<int64_t, bool> labels_;  // text index -> helpful
   std::vector<int64_t> dataset_;              // labelled text indices, in order of labelling
-  std::vector<LabelRequestItem> reask_;       // after load: seen, never labelled
   int64_t positives_ = 0;
 };
 

@@ -101,10 +101,11 @@ int runRewardLearner(const RewardLearnerRoleOptions& o, const std::atomic<bool>&
   std::deque<LabelRequestItem> to_ask;      // newest at the back (asked first)
   std::unordered_set<std::string> queued;   // keys in to_ask or in flight
   std::deque<std::pair<Clock::time_point, LabelRequestItem>> retry;  // "no label" answers, asked again later
+  std::unordered_set<std::string> cooling;  // keys in retry: not asked again before their time
   std::unordered_map<uint64_t, Request> in_flight;
   uint64_t next_request = 1, version = 0;
   const uint64_t instance = std::random_device{}() | (static_cast<uint64_t>(std::random_device{}()) << 32);
-  int64_t no_labels = 0, refused = 0, bad = 0, labels_received = 0, train_steps = 0;
+  int64_t no_labels = 0, refused = 0, bad = 0, labels_received = 0, train_steps = 0, dropped = 0;
   auto last_publish = Clock::now() - 1h, last_report = Clock::now(), last_checkpoint = Clock::now();
   const auto start = Clock::now();
   bool published_once = false;
@@ -129,17 +130,26 @@ int runRewardLearner(const RewardLearnerRoleOptions& o, const std::atomic<bool>&
     published_once = true;
   };
   auto enqueue = [&](LabelRequestItem item) {
-    if (queued.insert(item.key()).second) to_ask.push_back(std::move(item));
+    const std::string key = item.key();
+    if (cooling.count(key) || !queued.insert(key).second) return;
+    to_ask.push_back(std::move(item));
+    // Bounded: the newest items win, as ONI's annotator keeps the newest; a dropped
+    // message is asked again the next time a batch shows it.
+    while (static_cast<int64_t>(to_ask.size()) > std::max<int64_t>(o.reward.max_waiting, 1)) {
+      queued.erase(to_ask.front().key());
+      to_ask.pop_front();
+      ++dropped;
+    }
   };
   auto later = [&](const LabelRequestItem& item) {
     // Singles are asked again after a while; a pair is dropped (others will be sampled).
-    if (!item.second) retry.push_back({Clock::now() + seconds(o.retry_no_label_s), item});
+    if (!item.second && cooling.insert(item.key()).second) retry.push_back({Clock::now() + seconds(o.retry_no_label_s), item});
   };
 
   auto report = [&] {
     last_report = Clock::now();
-    spdlog::info("reward_learner: {} | waiting {} | in flight {} | labels {} | no label {} | refused {} | table version {} ({} entries)", model->summary(),
-                 to_ask.size(), in_flight.size(), labels_received, no_labels, refused, version, model->rewards().size());
+    spdlog::info("reward_learner: {} | waiting {} | in flight {} | labels {} | no label {} | refused {} | dropped {} | table version {} ({} entries)",
+                 model->summary(), to_ask.size(), in_flight.size(), labels_received, no_labels, refused, dropped, version, model->rewards().size());
     if (!tb) return;
     const auto step = static_cast<int64_t>(std::chrono::duration<double>(Clock::now() - start).count());
     for (const auto& [name, value] : model->scalars()) tb->scalar("reward_model/" + name, value, step);
@@ -147,6 +157,7 @@ int runRewardLearner(const RewardLearnerRoleOptions& o, const std::atomic<bool>&
     tb->scalar("reward_model/table_size", static_cast<double>(model->rewards().size()), step);
     tb->scalar("reward_model/waiting", static_cast<double>(to_ask.size()), step);
     tb->scalar("reward_model/labels_received", static_cast<double>(labels_received), step);
+    tb->scalar("reward_model/dropped", static_cast<double>(dropped), step);
     tb->flush();
   };
 
@@ -177,6 +188,7 @@ int runRewardLearner(const RewardLearnerRoleOptions& o, const std::atomic<bool>&
 
     if (llm) {
       while (!retry.empty() && retry.front().first <= Clock::now()) {
+        cooling.erase(retry.front().second.key());
         enqueue(retry.front().second);
         retry.pop_front();
       }

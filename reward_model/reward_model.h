@@ -39,8 +39,9 @@ class IntrinsicRewardModel {
  public:
   virtual ~IntrinsicRewardModel() = default;
 
-  // Records one policy batch. Returns items to ask the LLM about: messages never asked
-  // before, or (ranking, only when `want_more_pairs`) freshly sampled pairs.
+  // Records one policy batch. Returns items to ask the LLM about: the batch's messages
+  // that have no label yet (as ONI, every time they are seen: the role drops those already
+  // queued or cooling down), or (ranking, only when `want_more_pairs`) freshly sampled pairs.
   virtual std::vector<LabelRequestItem> observe(const MessageCounts& batch, bool want_more_pairs) = 0;
   // Labels that came back (one call per reply; "none" answers are not passed).
   virtual void addLabels(const std::vector<std::pair<LabelRequestItem, WireLabel>>& labels) = 0;

@@ -71,9 +71,8 @@ class TableRewardModel : public IntrinsicRewardModel {
   std::vector<LabelRequestItem> observe(const MessageCounts& batch, bool) override {
     std::vector<LabelRequestItem> ask;
     for (const auto& [text, n] : batch) {
-      auto [it, fresh] = seen_.try_emplace(text, 0);
-      it->second += n;
-      if (fresh && !fixed_ && !table_.count(text)) ask.push_back({text, std::nullopt});
+      seen_[text] += n;
+      if (!fixed_ && !table_.count(text)) ask.push_back({text, std::nullopt});
     }
     return ask;
   }
@@ -121,9 +120,6 @@ class TableRewardModel : public IntrinsicRewardModel {
     } catch (const nlohmann::json::exception& e) {
       throw Error(StatusCode::kDataLoss, "reward model state " + (dir / "state.json").string() + ": " + e.what());
     }
-    // Seen but never labelled (asked, the run stopped): asked again when next seen.
-    for (auto it = seen_.begin(); it != seen_.end();)
-      it = (!fixed_ && !table_.count(it->first)) ? seen_.erase(it) : std::next(it);
     changed_ = true;
   }
 

@@ -196,14 +196,19 @@ def test_intrinsic(spur, repo, tmp):
     # A dead LLM backend only delays labels: training runs to its end, every intrinsic reward
     # is 0, and the annotator's counters say what happened.
     r = train(spur, repo, "ci_tiny.yaml", tmp, "run.name=dead_backend", "reward.type=retrieval", "reward.int_coeff=0.4", "llm.backend=openai",
-              "llm.openai.url=http://127.0.0.1:9", "llm.prompt=classify_score", "llm.retry_base_s=0.2", "llm.retry_max_s=1", "run.total_frames=20000")
+              "llm.openai.url=http://127.0.0.1:9", "llm.prompt=classify_score", "llm.retry_base_s=0.2", "llm.retry_max_s=1", "run.total_frames=20000",
+              "reward.max_waiting=20", "reward.request_items=8", "reward.requests_in_flight=1")
     rundir = os.path.join(tmp, "dead_backend")
     vals = tb_values(rundir, "learner", "reward/intrinsic_mean") if r.returncode == 0 else []
     errors = tb_values(rundir, "llm_server", "annotator/backend_errors") if r.returncode == 0 else []
     queued = tb_values(rundir, "llm_server", "annotator/queue_depth") if r.returncode == 0 else []
-    check("intrinsic: a dead backend: training finished (%d intrinsic points, all 0), backend errors %d, queue depth %d"
-          % (len(vals), max(errors or [0]), max(queued or [0])),
-          r.returncode == 0 and len(vals) > 0 and max(vals) == 0 and max(errors or [0]) > 0 and max(queued or [0]) > 0,
+    waiting = tb_values(rundir, "reward_learner", "reward_model/waiting") if r.returncode == 0 else []
+    dropped = tb_values(rundir, "reward_learner", "reward_model/dropped") if r.returncode == 0 else []
+    check("intrinsic: a dead backend: training finished (%d intrinsic points, all 0), backend errors %d, queue depth %d; "
+          "the reward learner's wait list stays within reward.max_waiting=20 (max %d, %d dropped)"
+          % (len(vals), max(errors or [0]), max(queued or [0]), max(waiting or [0]), max(dropped or [0])),
+          r.returncode == 0 and len(vals) > 0 and max(vals) == 0 and max(errors or [0]) > 0 and max(queued or [0]) > 0
+          and len(waiting) > 0 and max(waiting) <= 20 and max(dropped or [0]) > 0,
           r.stdout[-1500:] + r.stderr[-1500:])
     # ONI-Classification and ONI-Ranking: the reward learner trains a network on the rules'
     # labels and publishes its scores; the learner applies them. Every non-empty message is

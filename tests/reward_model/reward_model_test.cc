@@ -50,12 +50,15 @@ fs::path freshDir(const std::string& name) {
 
 }  // namespace
 
-TEST_CASE("reward model: retrieval asks once per new message, keeps labels, resumes and re-asks the unlabelled") {
+TEST_CASE("reward model: retrieval asks for unlabelled messages whenever seen, keeps labels, resumes") {
   auto m = spur::makeRewardModel(options("retrieval"), 1);
   auto ask = m->observe({{"a", 3}, {"b", 1}}, true);
   REQUIRE(ask.size() == 2);
-  CHECK(m->observe({{"a", 2}, {"c", 1}}, true).size() == 1);  // only c is new
+  CHECK(m->observe({{"a", 2}, {"c", 1}}, true).size() == 2);  // a is still unlabelled (the role drops queued ones)
   m->addLabels({{{"a", std::nullopt}, spur::WireLabel::kHelpful}, {{"b", std::nullopt}, spur::WireLabel::kNotHelpful}});
+  const auto again = m->observe({{"a", 1}, {"b", 1}, {"c", 1}}, true);
+  REQUIRE(again.size() == 1);  // labelled ones are not asked again
+  CHECK(again[0].first == "c");
   CHECK(m->refresh());
   CHECK(m->rewards().at("a") == 1.0f);
   CHECK(m->rewards().at("b") == 0.0f);
@@ -65,7 +68,7 @@ TEST_CASE("reward model: retrieval asks once per new message, keeps labels, resu
   auto r = spur::makeRewardModel(options("retrieval"), 1);
   r->load(dir);
   CHECK(r->rewards().size() == 2);
-  CHECK(r->observe({{"a", 1}, {"c", 1}}, true).size() == 1);  // c was never labelled: asked again
+  CHECK(r->observe({{"a", 1}, {"c", 1}}, true).size() == 1);  // c was never labelled: asked again, a is known
   // Another type's state is refused, naming both types.
   auto cls = spur::makeRewardModel(options("classification"), 1);
   try {
