@@ -8,7 +8,7 @@
 #include <string>
 
 #include "actors/actor_options.h"
-#include "envs/env_factory.h"
+#include "envs/env_registry.h"
 #include "models/model_options.h"
 
 namespace spur {

@@ -1,10 +1,20 @@
 // ActorOptions: the YAML section `actors`. Torch-free.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <span>
 #include <string>
 
+#include "core/enum_names.h"
+
 namespace spur {
+
+// How an actor chooses actions: the learner's network, or uniformly at random among the
+// valid actions (measures the actor's own overhead; trains nothing useful).
+enum class ActorPolicy { kNetwork, kRandom };
+inline constexpr std::array<EnumName<ActorPolicy>, 2> kActorPolicyNames{{{ActorPolicy::kNetwork, "network"}, {ActorPolicy::kRandom, "random"}}};
+constexpr std::span<const EnumName<ActorPolicy>> enumNames(ActorPolicy) { return kActorPolicyNames; }
 
 struct ActorOptions {
   // Actor processes started by `spur train`. Default: 2 (fits 2 cores with the learner).
@@ -16,9 +26,8 @@ struct ActorOptions {
   // Restart back-off for crashed actors: first delay and cap, seconds. Default: 1, 30.
   double restart_backoff_s = 1.0;
   double restart_backoff_max_s = 30.0;
-  // How actions are chosen: network (the learner's policy) or random (uniform; for
-  // measuring the actor's own overhead, trains nothing useful). Default: network.
-  std::string policy = "network";
+  // How actions are chosen: network or random (ActorPolicy). Default: network.
+  ActorPolicy policy = ActorPolicy::kNetwork;
 
   template <class B>
   void bind(B& b) {

@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
   b.obs["message"] = torch::randint(0, 127, {T + 1, B, 256}, torch::kUInt8);
   b.actions = torch::randint(0, A, {T, B}, torch::kInt64);
   b.behaviour_logits = torch::randn({T, B, A});
+  b.behaviour_logp = torch::log_softmax(b.behaviour_logits, -1).gather(-1, b.actions.unsqueeze(-1)).squeeze(-1);
   b.rewards = torch::randn({T, B});
   b.dones = torch::zeros({T, B});
   b.initial_state = torch::zeros({B, net->stateSize()});

@@ -42,7 +42,7 @@
 #include "core/schema/spur.capnp.h"
 #include "core/status.h"
 #include "core/transport.h"
-#include "envs/env_factory.h"
+#include "envs/env_registry.h"
 
 
 namespace {
@@ -64,11 +64,8 @@ double threadCpuSeconds(pthread_t thread) {
 }
 
 spur::EnvOptions nethackScore() {
-  spur::EnvOptions e;
-  e.name = "nethack";
-  e.nethack.task = "OniScore";
-  e.nethack.observation_keys = {"chars", "colors", "blstats", "message"};
-  return e;
+  return spur::config::decode<spur::EnvOptions>(YAML::Load("{name: nethack, nethack: {task: OniScore, observation_keys: [chars, colors, blstats, message]}}"),
+                                                spur::config::Source{"bench/train_nethack.cc", {}});
 }
 
 // The bare loop plays exactly the games of (d)'s actor (rank 0, seed 1): same env indices,
@@ -109,7 +106,7 @@ LoopRun actorLoop(int64_t B, double seconds) {
   spur::ActorRoleOptions o;
   o.env = nethackScore();
   o.actors.envs_per_process = B;
-  o.actors.policy = "random";
+  o.actors.policy = spur::ActorPolicy::kRandom;
   o.rollout = 32;
   o.seed = 1;  // the games envLoop replays
   o.rank = 0;

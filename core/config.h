@@ -3,7 +3,9 @@
 // An option struct opts in by declaring
 //     template <class Binder> void bind(Binder& b) { b.field("key", member); ... }
 // listing every field. Supported field types: bool, integers, double, std::string,
-// std::vector<T>, std::optional<T> (YAML null = unset) and nested bindable structs. A field
+// std::vector<T>, std::optional<T> (YAML null = unset), named enums (enum_names.h: a YAML
+// string, one of the enum's names), nested bindable structs, and config::Sections (every
+// key of a map that no field claimed, kept as YAML for a component to decode later). A field
 // absent from the YAML keeps the struct's default, so the struct's member initialisers are the documented defaults.
 //
 // Errors (spur::Error with kInvalidArgument) always name the source (file, or the
@@ -24,6 +26,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "core/enum_names.h"
 #include "core/status.h"
 
 namespace spur::config {
@@ -48,11 +51,26 @@ YAML::Node loadYamlFile(const std::string& path);
 void applyOverride(YAML::Node& root, const std::string& assignment, Source& source);
 
 // Stands in for a binder when testing whether a type is bindable.
+struct Sections;
 struct ProbeBinder {
   template <class V> void field(const char*, V&) {}
+  void rest(Sections&) {}
 };
 template <class T>
 concept Bindable = requires(T& t, ProbeBinder& b) { t.bind(b); };
+
+// The keys of a map that its struct does not know, each kept as YAML to be decoded later by
+// whoever owns it (the `env` section keeps one sub-section per environment; the env named
+// by env.name decodes its own). Remembers where it came from so that later errors name
+// the file or override and the full key path.
+struct Sections {
+  YAML::Node map{YAML::NodeType::Map};  // key -> the YAML under it
+  std::string path;                     // key path of the enclosing map ("env")
+  Source source;
+
+  // The YAML under `key`, or an undefined/null node when absent.
+  YAML::Node at(const std::string& key) const { return map[key]; }
+};
 
 namespace detail {
 template <class T> struct IsOptional : std::false_type {};
@@ -77,6 +95,22 @@ class Decoder {
     const YAML::Node child = map_[key];
     if (!child.IsDefined()) return;  // keep the default
     decodeValue(child, value, childPath(key), src_);
+  }
+
+  // Every key that no field() claimed goes into `sections` (call after the fields).
+  void rest(Sections& sections) {
+    sections.map = YAML::Node(YAML::NodeType::Map);
+    sections.path = path_;
+    sections.source = src_;
+    for (const auto& kv : map_) {
+      const std::string k = kv.first.as<std::string>();
+      bool known = false;
+      for (const auto& v : keys_) known = known || v == k;
+      if (!known) {
+        sections.map[k] = YAML::Clone(kv.second);
+        keys_.push_back(k);
+      }
+    }
   }
 
   // Fails on the first key of the map that no field() claimed.
@@ -105,6 +139,10 @@ void decodeValue(const YAML::Node& node, T& out, const std::string& path, const 
     typename T::value_type v{};
     decodeValue(node, v, path, src);
     out = std::move(v);
+  } else if constexpr (std::is_enum_v<T>) {
+    static_assert(NamedEnum<T>, "an enum config field needs enumNames() (core/enum_names.h)");
+    if (!node.IsScalar() || !enumFromName(node.Scalar(), &out))
+      detail::fail(src, path, "expected one of " + enumChoices<T>() + ", got " + detail::describe(node));
   } else if constexpr (std::is_same_v<T, bool>) {
     bool v;
     if (!node.IsScalar() || !YAML::convert<bool>::decode(node, v)) detail::fail(src, path, "expected true or false, got " + detail::describe(node));
@@ -154,11 +192,16 @@ class Encoder {
   explicit Encoder(YAML::Node& map) : map_(map) {}
   template <class V>
   void field(const char* key, const V& value) { map_[key] = encodeValue(value); }
+  void rest(const Sections& sections) {
+    for (const auto& kv : sections.map) map_[kv.first.as<std::string>()] = YAML::Clone(kv.second);
+  }
 
   template <class V>
   static YAML::Node encodeValue(const V& value) {
     if constexpr (detail::IsOptional<V>::value) {
       return value ? encodeValue(*value) : YAML::Node(YAML::NodeType::Null);
+    } else if constexpr (std::is_enum_v<V>) {
+      return YAML::Node(std::string(enumName(value)));
     } else if constexpr (Bindable<V>) {
       YAML::Node n(YAML::NodeType::Map);
       Encoder e(n);
@@ -189,6 +232,17 @@ T decode(const YAML::Node& root, const Source& src) {
 
 template <class T>
 YAML::Node encode(const T& value) { return Encoder::encodeValue(value); }
+
+// Decodes sections.at(key) into a T, as if it had been a field of the enclosing struct:
+// errors name the full key path (e.g. env.nethack.task) and the file or override. An
+// absent or empty section gives T's defaults.
+template <class T>
+T decodeSection(const Sections& sections, const std::string& key) {
+  T out{};
+  const YAML::Node node = sections.at(key);
+  if (node.IsDefined()) decodeValue(node, out, sections.path.empty() ? key : sections.path + "." + key, sections.source);
+  return out;
+}
 
 // Loads `file` (may be empty: defaults only), applies the overrides in order, decodes.
 template <class T>

@@ -4,18 +4,35 @@
 // core. Torch-free.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <span>
 #include <string>
+
+#include "core/enum_names.h"
 
 namespace spur {
 
+// The intrinsic reward: none; retrieval (LLM labels looked up per message, unseen = 0);
+// classification (a text classifier trained online on the LLM's helpful/not-helpful
+// labels, ONI-Classification); ranking (a Bradley-Terry reward model trained online on the
+// LLM's preferences between message pairs, ONI-Ranking); offline_labels (a JSON file
+// message -> reward).
+enum class RewardType { kNone, kRetrieval, kClassification, kRanking, kOfflineLabels };
+inline constexpr std::array<EnumName<RewardType>, 5> kRewardTypeNames{{{RewardType::kNone, "none"},
+                                                                       {RewardType::kRetrieval, "retrieval"},
+                                                                       {RewardType::kClassification, "classification"},
+                                                                       {RewardType::kRanking, "ranking"},
+                                                                       {RewardType::kOfflineLabels, "offline_labels"}}};
+constexpr std::span<const EnumName<RewardType>> enumNames(RewardType) { return kRewardTypeNames; }
+// Whether the reward asks an LLM (needs the llm_server).
+constexpr bool usesLlm(RewardType t) { return t == RewardType::kRetrieval || t == RewardType::kClassification || t == RewardType::kRanking; }
+// Whether the reward model is a network trained in the reward learner.
+constexpr bool isNeural(RewardType t) { return t == RewardType::kClassification || t == RewardType::kRanking; }
+
 struct RewardOptions {
-  // Intrinsic reward: none; retrieval (LLM labels looked up per message, unseen = 0);
-  // classification (a text classifier trained online on the LLM's helpful/not-helpful
-  // labels, ONI-Classification); ranking (a Bradley-Terry reward model trained online on
-  // the LLM's preferences between message pairs, ONI-Ranking); offline_labels (a JSON file
-  // message -> reward). Default: none.
-  std::string type = "none";
+  // Intrinsic reward (RewardType). Default: none.
+  RewardType type = RewardType::kNone;
   std::string labels_file;    // offline_labels: JSON object {"message": reward or "helpful"/"not_helpful"}
   double ext_coeff = 1.0;
   double int_coeff = 0.0;

@@ -24,6 +24,11 @@ struct RunOptions {
   double progress_interval_s = 5;
   // Log level: trace, debug, info, warn, error. Default: info.
   std::string log_level = "info";
+  // spur train restarts a crashed actor, llm_server, reward learner or local LLM server
+  // with back-off (actors.restart_backoff_s); one that fails this many times in a row, each
+  // within a minute of its start, ends the run with the last lines of its log. 0: restart
+  // forever. Default: 5.
+  int64_t max_failures_in_a_row = 5;
 
   template <class B>
   void bind(B& b) {
@@ -35,6 +40,7 @@ struct RunOptions {
     b.field("keep_checkpoints", keep_checkpoints);
     b.field("progress_interval_s", progress_interval_s);
     b.field("log_level", log_level);
+    b.field("max_failures_in_a_row", max_failures_in_a_row);
   }
 };
 

@@ -26,7 +26,8 @@ enum class StatusCode {
 
 std::string_view statusCodeName(StatusCode code);
 
-class Status {
+// [[nodiscard]]: a Status returned and dropped is a failure nobody heard of.
+class [[nodiscard]] Status {
  public:
   Status() = default;  // OK
   Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}

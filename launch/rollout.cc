@@ -11,6 +11,7 @@
 
 #include "core/config.h"
 #include "core/status.h"
+#include "actors/message_counter.h"
 #include "envs/nethack/nethack_env.h"
 #include "launch/spur_config.h"
 
@@ -78,8 +79,9 @@ void runRollout(const RolloutArgs& args) {
   if (!args.task.empty()) overrides.insert(overrides.begin(), "env.nethack.task=" + args.task);
   if (!args.actions.empty()) overrides.insert(overrides.begin(), "env.nethack.actions=" + args.actions);
   SpurConfig cfg = config::load<SpurConfig>(args.config, overrides);
-  NetHackOptions opts = cfg.env.nethack;
+  const NetHackOptions opts = envSection<NetHackOptions>(cfg.env, "nethack");
   NetHackEnv env(opts);
+  MessageCounter counter;  // per episode, as the actor counts
   const NleSeeds seeds = parseSeeds(args.seed);
 
   std::vector<int64_t> actions;
@@ -104,6 +106,7 @@ void runRollout(const RolloutArgs& args) {
   };
   int64_t episode = 0;
   env.resetWithSeeds(episodeSeeds(episode));
+  counter.count(env.message());
   const std::size_t glyph_bytes = nle::kMapRows * nle::kMapCols * sizeof(int16_t);
   for (std::size_t i = 0; i < actions.size(); ++i) {
     const int64_t a = actions[i];
@@ -119,13 +122,17 @@ void runRollout(const RolloutArgs& args) {
     line["truncated"] = r.truncated;
     line["end_status"] = static_cast<int>(r.end_status);
     line["message"] = std::string(env.message());
-    line["message_count"] = env.messageCount();
+    line["message_count"] = counter.count(env.message());
     line["blstats"] = std::vector<long>(env.blstats(), env.blstats() + nle::kBlstatsSize);
     char hash[17];
     std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(XXH3_64bits(env.glyphs(), glyph_bytes)));
     line["glyphs_xxh3"] = hash;
     out << line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
-    if (r.done) env.resetWithSeeds(episodeSeeds(++episode));
+    if (r.done) {
+      env.resetWithSeeds(episodeSeeds(++episode));
+      counter.reset();
+      counter.count(env.message());
+    }
   }
   out.flush();
   if (!out) throw Error(StatusCode::kDataLoss, "--out " + args.out + ": write failed");

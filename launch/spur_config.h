@@ -7,7 +7,7 @@
 
 #include "actors/actor_options.h"
 #include "core/run_options.h"
-#include "envs/env_factory.h"
+#include "envs/env_registry.h"
 #include "learner/learner_options.h"
 #include "llm_server/llm_options.h"
 #include "models/model_options.h"

@@ -9,6 +9,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <deque>
+#include <optional>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -19,6 +21,7 @@
 #include "core/config.h"
 #include "core/status.h"
 #include "launch/local_llm.h"
+#include "launch/restart_policy.h"
 #include "launch/spur_config.h"
 #include "learner/learner_role.h"
 #include "llm_server/label_backend.h"
@@ -69,9 +72,22 @@ struct Child {
   std::string log;
   pid_t pid = -1;
   Clock::time_point started{};
-  double backoff_s = 0;
   Clock::time_point restart_at{};
+  std::optional<RestartPolicy> restarts{};  // set by runTrain for every child but the learner
 };
+
+// The last `n` lines of a log file ("" when it cannot be read), each indented.
+std::string lastLines(const std::string& path, std::size_t n) {
+  std::ifstream in(path);
+  std::deque<std::string> lines;
+  for (std::string line; std::getline(in, line);) {
+    lines.push_back(std::move(line));
+    if (lines.size() > n) lines.pop_front();
+  }
+  std::string out;
+  for (const auto& l : lines) out += "    " + l + "\n";
+  return out;
+}
 
 pid_t spawn(const Child& c) {
   const pid_t parent = getpid();
@@ -108,25 +124,22 @@ std::string joinArgs(const std::vector<std::string>& argv) {
   return s;
 }
 
-// Reward types whose labels come from the llm_server.
-bool usesLlm(const std::string& reward_type) { return reward_type == "retrieval" || reward_type == "classification" || reward_type == "ranking"; }
-
 void validateBeforeLaunch(const std::string& file, const SpurConfig& c) {
   auto fail = [&](const std::string& what) { throw Error(StatusCode::kInvalidArgument, file + ": " + what); };
   if (c.actors.processes < 1) fail("actors.processes must be at least 1");
   if (c.actors.envs_per_process < 1) fail("actors.envs_per_process must be at least 1");
-  if (c.actors.policy != "network" && c.actors.policy != "random") fail("actors.policy: unknown '" + c.actors.policy + "' (valid: network, random)");
   if (c.learner.rollout < 1) fail("learner.rollout must be at least 1");
+  if (c.learner.lr_schedule == LrSchedule::kLinear && c.run.total_frames <= 0)
+    fail("learner.lr_schedule: linear decays to 0 at run.total_frames, which is 0 (never); set run.total_frames");
+  if (c.run.max_failures_in_a_row < 0) fail("run.max_failures_in_a_row must be >= 0 (0: restart forever)");
   const int64_t unroll = c.learner.rollout * c.actors.envs_per_process;
   if (c.learner.batch_size < unroll || c.learner.batch_size % unroll != 0)
     fail("learner.batch_size (" + std::to_string(c.learner.batch_size) + ") must be a multiple of learner.rollout x actors.envs_per_process (" + std::to_string(unroll) + ")");
-  if (c.model.type != "nethack" && c.model.type != "mlp") fail("model.type: unknown '" + c.model.type + "' (valid: nethack, mlp)");
   if (c.model.core != "gru" && c.model.core != "lstm") fail("model.core: unknown '" + c.model.core + "' (valid: gru, lstm)");
-  const auto& r = c.reward.type;
-  if (r != "none" && r != "retrieval" && r != "classification" && r != "ranking" && r != "offline_labels")
-    fail("reward.type: '" + r + "' (valid: none, retrieval, classification, ranking, offline_labels)");
-  if (r != "none" && c.reward.int_coeff == 0) fail("reward.int_coeff is 0: reward.type '" + r + "' would have no effect (ONI's llm_reward_coeff must be > 0)");
-  if (r != "none") {
+  const RewardType r = c.reward.type;
+  const std::string r_name(enumName(r));
+  if (r != RewardType::kNone && c.reward.int_coeff == 0) fail("reward.int_coeff is 0: reward.type '" + r_name + "' would have no effect (ONI's llm_reward_coeff must be > 0)");
+  if (r != RewardType::kNone) {
     try {
       makeRewardModel(c.reward, c.run.seed);  // names the bad reward.* key
     } catch (const Error& e) {
@@ -136,9 +149,9 @@ void validateBeforeLaunch(const std::string& file, const SpurConfig& c) {
   if (usesLlm(r)) {
     makeLabelBackend(c.llm);  // names the bad llm.* key
     const auto prompt = loadPromptTemplate(resolveSourcePath(c.llm.prompts_dir), c.llm.prompt);
-    const bool pairs = r == "ranking";
+    const bool pairs = r == RewardType::kRanking;
     if ((prompt.kind == TemplateKind::kRanking) != pairs)
-      fail("llm.prompt '" + c.llm.prompt + "' is a " + (pairs ? "classification" : "ranking") + " template, reward.type '" + r + "' needs a " +
+      fail("llm.prompt '" + c.llm.prompt + "' is a " + (pairs ? "classification" : "ranking") + " template, reward.type '" + r_name + "' needs a " +
            (pairs ? "ranking (rank_*)" : "classification (classify_*)") + " one");
   }
 }
@@ -159,7 +172,8 @@ int runTrain(const TrainArgs& args) {
   if (cfg.transport.llm_address == "auto") cfg.transport.llm_address = autoAddress(run_dir, "llm");
   if (cfg.transport.messages_address == "auto") cfg.transport.messages_address = autoAddress(run_dir, "messages");
   if (cfg.transport.rewards_address == "auto") cfg.transport.rewards_address = autoAddress(run_dir, "rewards");
-  // Check what the roles would reject, so that errors name the key before launch.
+  // Check what the roles would reject, so that errors name the key before launch. The env
+  // is built once, not only described: a missing game library shows here, not in an actor.
   makeEnv(cfg.env, 1 << 21);
   validateBeforeLaunch(args.config, cfg);
   // A self-contained run serves its own LLM: llama.cpp on a free local port, reached
@@ -194,7 +208,7 @@ int runTrain(const TrainArgs& args) {
   if (usesLlm(cfg.reward.type))
     children.push_back({"llm_server", 0, {exe, "llm-server", "--run-dir", run_dir.string()}, (run_dir / "logs" / "llm_server-0.log").string()});
   if (!local_llm_argv.empty()) children.push_back({"llama_server", 0, local_llm_argv, (run_dir / "logs" / "llama_server-0.log").string()});
-  if (cfg.reward.type != "none")
+  if (cfg.reward.type != RewardType::kNone)
     children.push_back({"reward_learner", 0, {exe, "reward-learner", "--run-dir", run_dir.string()}, (run_dir / "logs" / "reward_learner-0.log").string()});
   if (args.print_commands) {
     std::printf("# run directory %s (config.yaml written); start these, on any hosts that share it:\n", run_dir.c_str());
@@ -202,6 +216,8 @@ int runTrain(const TrainArgs& args) {
     return 0;
   }
 
+  for (auto& c : children)
+    if (c.role != "learner") c.restarts.emplace(cfg.actors.restart_backoff_s, cfg.actors.restart_backoff_max_s, static_cast<int>(cfg.run.max_failures_in_a_row));
   installStopHandlers();
   std::printf("spur train: run %s%s; logs in %s; tensorboard --logdir %s\n", run_dir.c_str(), resuming ? " (resuming)" : "",
               (run_dir / "logs").c_str(), cfg.run.dir.c_str());
@@ -234,8 +250,8 @@ int runTrain(const TrainArgs& args) {
   };
 
   int exit_code = 0;
-  bool learner_done = false;
-  while (!learner_done) {
+  bool learner_done = false, given_up = false;
+  while (!learner_done && !given_up) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     relayProgress();
     if (g_stop) break;
@@ -252,16 +268,24 @@ int runTrain(const TrainArgs& args) {
           }
         } else {
           // A crashed actor, llm_server or reward learner is restarted with back-off while
-          // the learner keeps training.
+          // the learner keeps training; one that keeps failing ends the run, reported once.
           const double ran = std::chrono::duration<double>(Clock::now() - c.started).count();
-          c.backoff_s = ran > 60 ? cfg.actors.restart_backoff_s : std::min(cfg.actors.restart_backoff_max_s, std::max(cfg.actors.restart_backoff_s, 2 * c.backoff_s));
-          c.restart_at = Clock::now() + std::chrono::milliseconds(static_cast<int64_t>(c.backoff_s * 1000));
-          std::fprintf(stderr, "spur train: %s %d %s; restarting in %.1f s (log %s)\n", c.role.c_str(), c.rank, describeStatus(status).c_str(), c.backoff_s, c.log.c_str());
+          const auto d = c.restarts->onExit(ran);
+          if (d.give_up) {
+            std::fprintf(stderr, "spur train: %s %d failed %d times in a row (last: %s); stopping the run. Last lines of %s:\n%s", c.role.c_str(), c.rank,
+                         d.failures_in_a_row, describeStatus(status).c_str(), c.log.c_str(), lastLines(c.log, 15).c_str());
+            exit_code = 1;
+            given_up = true;
+            continue;
+          }
+          c.restart_at = Clock::now() + std::chrono::milliseconds(static_cast<int64_t>(d.delay_s * 1000));
+          std::fprintf(stderr, "spur train: %s %d %s; restarting in %.1f s (failure %d in a row; log %s)\n", c.role.c_str(), c.rank, describeStatus(status).c_str(),
+                       d.delay_s, d.failures_in_a_row, c.log.c_str());
         }
       }
     }
     for (auto& c : children) {
-      if (c.role != "learner" && c.pid < 0 && !learner_done && Clock::now() >= c.restart_at) {
+      if (c.role != "learner" && c.pid < 0 && !learner_done && !given_up && Clock::now() >= c.restart_at) {
         c.pid = spawn(c);
         c.started = Clock::now();
       }

@@ -36,6 +36,24 @@ AppoTrainer::AppoTrainer(std::shared_ptr<PolicyNetImpl> net, const LearnerOption
       options_(o),
       optimizer_(net_->parameters(), torch::optim::AdamOptions(o.learning_rate).betas({o.adam_beta1, o.adam_beta2}).eps(o.adam_eps)) {}
 
+AppoLoss appoLoss(const AppoLossInputs& in, const LearnerOptions& o) {
+  const auto action_logp = in.log_probs.gather(-1, in.actions.unsqueeze(-1)).squeeze(-1);
+  const auto ratio = (action_logp - in.behaviour_logp).exp();
+  const double clip = o.ppo_clip;
+  const auto clipped = ratio.clamp(1.0 / (1.0 + clip), 1.0 + clip);
+  AppoLoss l;
+  l.policy = -torch::min(ratio * in.advantages, clipped * in.advantages).mean();
+  l.value = 0.5 * (in.value_targets - in.values).pow(2).mean();
+  l.entropy = -(in.log_probs.exp() * in.log_probs).sum(-1).mean();
+  l.total = l.policy + o.value_coeff * l.value - o.entropy_coeff * l.entropy;
+  l.ratio = ratio.detach();
+  return l;
+}
+
+void AppoTrainer::setLearningRate(double lr) {
+  for (auto& group : optimizer_.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
+}
+
 TrainStats AppoTrainer::step(const TrainBatch& b) {
   const int64_t T = b.actions.size(0);
   // Recurrence over all T+1 observations; step t+1 starts a new episode when done[t].
@@ -45,10 +63,10 @@ TrainStats AppoTrainer::step(const TrainBatch& b) {
   const auto values = out.values.slice(0, 0, T);
   const auto bootstrap = out.values[T].detach();
 
-  const auto log_probs = torch::log_softmax(logits, -1);
+  const auto mask = b.action_mask.defined() ? b.action_mask.slice(0, 0, T) : torch::Tensor();
+  const auto log_probs = maskedLogSoftmax(logits, mask);
   const auto action_logp = log_probs.gather(-1, b.actions.unsqueeze(-1)).squeeze(-1);
-  const auto behaviour_logp = torch::log_softmax(b.behaviour_logits, -1).gather(-1, b.actions.unsqueeze(-1)).squeeze(-1);
-  const auto log_ratio = action_logp - behaviour_logp;
+  const auto log_ratio = action_logp - b.behaviour_logp;
 
   const auto rewards = (b.rewards * options_.reward_scale).clamp(-options_.reward_clip, options_.reward_clip);
   const auto discounts = (1 - b.dones) * options_.gamma;
@@ -56,27 +74,29 @@ TrainStats AppoTrainer::step(const TrainBatch& b) {
 
   auto adv = returns.pg_advantages;
   if (options_.normalize_advantages) adv = (adv - adv.mean()) / adv.std().clamp_min(1e-3);
-  const auto ratio = log_ratio.exp();
-  const double clip = options_.ppo_clip;
-  const auto clipped = ratio.clamp(1.0 / (1.0 + clip), 1.0 + clip);
-  const auto policy_loss = -torch::min(ratio * adv, clipped * adv).mean();
-  const auto value_loss = 0.5 * (returns.vs - values).pow(2).mean();
-  const auto entropy = -(log_probs.exp() * log_probs).sum(-1).mean();
-  const auto loss = policy_loss + options_.value_coeff * value_loss - options_.entropy_coeff * entropy;
+  const AppoLoss loss = appoLoss({log_probs, values, b.actions, b.behaviour_logp, adv.detach(), returns.vs}, options_);
 
   optimizer_.zero_grad();
-  loss.backward();
+  loss.total.backward();
   const double grad_norm = torch::nn::utils::clip_grad_norm_(net_->parameters(), options_.max_grad_norm);
   optimizer_.step();
 
   TrainStats s;
-  s.loss = loss.item<double>();
-  s.policy_loss = policy_loss.item<double>();
-  s.value_loss = value_loss.item<double>();
-  s.entropy = entropy.item<double>();
+  s.loss = loss.total.item<double>();
+  s.policy_loss = loss.policy.item<double>();
+  s.value_loss = loss.value.item<double>();
+  s.entropy = loss.entropy.item<double>();
   s.grad_norm = grad_norm;
+  torch::NoGradGuard no_grad;
   s.mean_value = values.mean().item<double>();
-  s.mean_rho = ratio.mean().item<double>();
+  s.mean_rho = loss.ratio.mean().item<double>();
+  const double clip = options_.ppo_clip;
+  s.clip_fraction = ((loss.ratio > 1.0 + clip) | (loss.ratio < 1.0 / (1.0 + clip))).to(torch::kFloat32).mean().item<double>();
+  const auto behaviour_log_probs = maskedLogSoftmax(b.behaviour_logits, mask);
+  s.approx_kl = (behaviour_log_probs.exp() * (behaviour_log_probs - log_probs.detach())).sum(-1).mean().item<double>();
+  const double var_targets = returns.vs.var().item<double>();
+  s.explained_variance = var_targets > 0 ? 1.0 - (returns.vs - values.detach()).var().item<double>() / var_targets : 0.0;
+  s.learning_rate = static_cast<torch::optim::AdamOptions&>(optimizer_.param_groups()[0].options()).lr();
   return s;
 }
 

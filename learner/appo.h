@@ -27,15 +27,44 @@ torch::Tensor combineRewards(const RewardOptions& r, torch::Tensor extrinsic, to
 // One training batch, time-major.
 struct TrainBatch {
   ObsMap obs;                      // [T+1, B, ...]
+  torch::Tensor action_mask;       // [T+1, B, A] uint8, 1 = valid; undefined: all valid
   torch::Tensor actions;           // [T, B] int64
-  torch::Tensor behaviour_logits;  // [T, B, A]
+  torch::Tensor behaviour_logits;  // [T, B, A] (for the KL statistic)
+  torch::Tensor behaviour_logp;    // [T, B] log mu(a_t | x_t), as the actor sampled it
   torch::Tensor rewards;           // [T, B] combined, before scaling and clipping
   torch::Tensor dones;             // [T, B] float 0/1
   torch::Tensor initial_state;     // [B, S]
 };
 
+// The APPO loss of one batch, given the current policy's masked log-probabilities and
+// values and the V-trace targets (IMPALA's V-trace + PPO's clipped surrogate, as
+// sample-factory's APPO):
+//   ratio  = exp(log pi(a|x) - log mu(a|x))
+//   policy = -mean(min(ratio * adv, clip(ratio, 1/(1+c), 1+c) * adv))
+//   value  = 0.5 * mean((vs - V(x))^2)
+//   total  = policy + value_coeff * value - entropy_coeff * entropy
+struct AppoLossInputs {
+  torch::Tensor log_probs;       // [T, B, A] current policy, masked log-softmax (carries gradients)
+  torch::Tensor values;          // [T, B] current value estimates (carries gradients)
+  torch::Tensor actions;         // [T, B]
+  torch::Tensor behaviour_logp;  // [T, B]
+  torch::Tensor advantages;      // [T, B] (already normalised if wanted), no gradient
+  torch::Tensor value_targets;   // [T, B] vs, no gradient
+};
+struct AppoLoss {
+  torch::Tensor total, policy, value, entropy;  // scalars
+  torch::Tensor ratio;                          // [T, B], detached
+};
+AppoLoss appoLoss(const AppoLossInputs& in, const LearnerOptions& options);
+
 struct TrainStats {
-  double loss = 0, policy_loss = 0, value_loss = 0, entropy = 0, grad_norm = 0, mean_value = 0, mean_rho = 0;
+  double loss = 0, policy_loss = 0, value_loss = 0, entropy = 0, grad_norm = 0;
+  double mean_value = 0;          // mean V(x_t) of the batch
+  double mean_rho = 0;            // mean importance ratio pi/mu
+  double approx_kl = 0;           // mean KL(mu || pi) over the batch's steps
+  double clip_fraction = 0;       // share of steps whose ratio is outside the clip range
+  double explained_variance = 0;  // 1 - Var(vs - V) / Var(vs)
+  double learning_rate = 0;       // the rate this step used
 };
 
 class AppoTrainer {
@@ -43,6 +72,8 @@ class AppoTrainer {
   AppoTrainer(std::shared_ptr<PolicyNetImpl> net, const LearnerOptions& options);
   // One gradient step on `batch`.
   TrainStats step(const TrainBatch& batch);
+  // The optimiser's learning rate from now on (the learner's schedule sets it per step).
+  void setLearningRate(double lr);
   torch::optim::Adam& optimizer() { return optimizer_; }
   PolicyNetImpl& net() { return *net_; }
 

@@ -25,7 +25,7 @@ Status IntrinsicRewardTable::apply(schema::RewardTable::Reader snapshot) {
 }
 
 torch::Tensor IntrinsicRewardTable::lookup(const std::vector<std::string>& texts, const torch::Tensor& message_ids) const {
-  const int64_t T = message_ids.size(0) - 1, B = message_ids.size(1);
+  const int64_t T = message_ids.size(0), B = message_ids.size(1);
   // Per distinct text once, then per step an index: unrolls repeat few texts many times.
   std::vector<float> by_id(texts.size(), 0.0f);
   for (std::size_t i = 0; i < texts.size(); ++i)
@@ -36,7 +36,7 @@ torch::Tensor IntrinsicRewardTable::lookup(const std::vector<std::string>& texts
   float* o = out.data_ptr<float>();
   for (int64_t t = 0; t < T; ++t)
     for (int64_t b = 0; b < B; ++b) {
-      const int64_t k = id[(t + 1) * B + b];
+      const int64_t k = id[t * B + b];
       o[t * B + b] = (k >= 0 && k < static_cast<int64_t>(by_id.size())) ? by_id[static_cast<std::size_t>(k)] : 0.0f;
     }
   return out;
@@ -47,8 +47,8 @@ void countMessages(const std::vector<std::string>& texts, const torch::Tensor& m
   std::vector<uint32_t> by_id(texts.size(), 0);
   const auto ids = message_ids.to(torch::kInt64).contiguous();
   const int64_t* id = ids.data_ptr<int64_t>();
-  const int64_t n = ids.numel(), first = ids.size(1);  // row 0 is the state before the unroll
-  for (int64_t i = first; i < n; ++i)
+  const int64_t n = ids.numel();
+  for (int64_t i = 0; i < n; ++i)
     if (id[i] >= 0 && id[i] < static_cast<int64_t>(by_id.size())) ++by_id[static_cast<std::size_t>(id[i])];
   for (std::size_t i = 0; i < texts.size(); ++i)
     if (by_id[i] > 0) counts[texts[i]] += by_id[i];

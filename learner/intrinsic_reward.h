@@ -23,7 +23,8 @@ class IntrinsicRewardTable {
   // holds a non-finite reward.
   Status apply(schema::RewardTable::Reader snapshot);
   // The reward of each step's resulting message: texts are an unroll's distinct messages,
-  // message_ids [T+1, B] index into them, and step t's reward uses row t+1. [T, B] float.
+  // message_ids [T, B] (step t: the message step t resulted in, the terminal step's own
+  // included) index into them. [T, B] float; unknown texts and ids outside texts give 0.
   torch::Tensor lookup(const std::vector<std::string>& texts, const torch::Tensor& message_ids) const;
   uint64_t version() const { return version_; }
   std::size_t size() const { return table_.size(); }
@@ -34,8 +35,8 @@ class IntrinsicRewardTable {
   uint64_t instance_ = 0;
 };
 
-// Adds to `counts` how many steps of an unroll resulted in each message (rows 1..T of
-// message_ids [T+1, B], the same steps lookup() rewards); ids outside `texts` are skipped.
+// Adds to `counts` how many steps of an unroll resulted in each message (message_ids
+// [T, B], the same steps lookup() rewards); ids outside `texts` are skipped.
 void countMessages(const std::vector<std::string>& texts, const torch::Tensor& message_ids, std::unordered_map<std::string, uint32_t>& counts);
 
 }  // namespace spur

@@ -1,18 +1,28 @@
 // LearnerOptions and RewardOptions: the YAML sections `learner` and `reward` (torch-free).
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <span>
 #include <string>
 
+#include "core/enum_names.h"
 #include "core/reward_options.h"
 
 namespace spur {
+
+// How the learning rate changes over a run: constant, or linear decay from learning_rate to
+// 0 at run.total_frames (sample-factory's `lr_schedule: linear_decay`).
+enum class LrSchedule { kConstant, kLinear };
+inline constexpr std::array<EnumName<LrSchedule>, 2> kLrScheduleNames{{{LrSchedule::kConstant, "constant"}, {LrSchedule::kLinear, "linear"}}};
+constexpr std::span<const EnumName<LrSchedule>> enumNames(LrSchedule) { return kLrScheduleNames; }
 
 // The YAML section `learner`. Defaults are ONI's (refs/oni.md section 8).
 struct LearnerOptions {
   int64_t rollout = 32;          // T: steps per unroll
   int64_t batch_size = 1024;     // samples (T x envs) per update
   double learning_rate = 1e-4;
+  LrSchedule lr_schedule = LrSchedule::kConstant;  // linear needs run.total_frames > 0
   double adam_beta1 = 0.9;
   double adam_beta2 = 0.999;
   double adam_eps = 1e-6;
@@ -35,6 +45,7 @@ struct LearnerOptions {
     b.field("rollout", rollout);
     b.field("batch_size", batch_size);
     b.field("learning_rate", learning_rate);
+    b.field("lr_schedule", lr_schedule);
     b.field("adam_beta1", adam_beta1);
     b.field("adam_beta2", adam_beta2);
     b.field("adam_eps", adam_eps);

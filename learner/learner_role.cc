@@ -9,7 +9,6 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <regex>
 #include <set>
 #include <unordered_map>
 
@@ -18,6 +17,8 @@
 #include "core/tensorboard.h"
 #include "core/transport.h"
 #include "learner/appo.h"
+#include "learner/checkpoint.h"
+#include "learner/episode_window.h"
 #include "learner/intrinsic_reward.h"
 #include "learner/unroll_receiver.h"
 #include "models/torch_codec.h"
@@ -28,81 +29,6 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
-
-struct Counters {
-  int64_t frames = 0;    // env frames trained on
-  int64_t updates = 0;   // = policy version
-  int64_t episodes = 0;
-};
-
-// Checkpoint = model parameters and buffers, optimiser state, counters and the CPU RNG.
-void saveCheckpoint(const fs::path& dir, AppoTrainer& trainer, const Counters& c, int64_t keep) {
-  fs::create_directories(dir);
-  torch::serialize::OutputArchive archive;
-  for (const auto& p : trainer.net().named_parameters(true)) archive.write("model/" + p.key(), p.value());
-  for (const auto& b : trainer.net().named_buffers(true)) archive.write("model/" + b.key(), b.value(), /*is_buffer=*/true);
-  torch::serialize::OutputArchive opt;
-  trainer.optimizer().save(opt);
-  archive.write("optimizer", opt);
-  archive.write("counters", torch::tensor({c.frames, c.updates, c.episodes}, torch::kInt64));
-  archive.write("rng", at::detail::getDefaultCPUGenerator().get_state());
-  // Atomic: write a temp file, rename it, then point `latest` at it the same way.
-  const std::string name = "ckpt-" + std::to_string(c.updates) + ".pt";
-  const fs::path tmp = dir / (name + ".tmp");
-  archive.save_to(tmp.string());
-  fs::rename(tmp, dir / name);
-  const fs::path link_tmp = dir / "latest.tmp";
-  fs::remove(link_tmp);
-  fs::create_symlink(name, link_tmp);
-  fs::rename(link_tmp, dir / "latest");
-  // Keep the newest `keep`.
-  std::vector<std::pair<int64_t, fs::path>> all;
-  const std::regex re("ckpt-([0-9]+)\\.pt");
-  for (const auto& e : fs::directory_iterator(dir)) {
-    std::smatch m;
-    const std::string f = e.path().filename().string();
-    if (std::regex_match(f, m, re)) all.emplace_back(std::stoll(m[1]), e.path());
-  }
-  std::sort(all.begin(), all.end());
-  for (std::size_t i = 0; i + static_cast<std::size_t>(keep) < all.size(); ++i) fs::remove(all[i].second);
-}
-
-bool loadCheckpoint(const fs::path& dir, AppoTrainer& trainer, Counters* c) {
-  const fs::path latest = dir / "latest";
-  if (!fs::exists(latest)) return false;
-  const fs::path file = fs::canonical(latest);
-  torch::serialize::InputArchive archive;
-  try {
-    archive.load_from(file.string());
-    torch::NoGradGuard no_grad;
-    for (auto& p : trainer.net().named_parameters(true)) {
-      torch::Tensor t;
-      archive.read("model/" + p.key(), t);
-      p.value().copy_(t);
-    }
-    for (auto& b : trainer.net().named_buffers(true)) {
-      torch::Tensor t;
-      archive.read("model/" + b.key(), t, /*is_buffer=*/true);
-      b.value().copy_(t);
-    }
-    torch::serialize::InputArchive opt;
-    archive.read("optimizer", opt);
-    trainer.optimizer().load(opt);
-    torch::Tensor counters, rng;
-    archive.read("counters", counters);
-    archive.read("rng", rng);
-    auto gen = at::detail::getDefaultCPUGenerator();
-    gen.set_state(rng);
-    c->frames = counters[0].item<int64_t>();
-    c->updates = counters[1].item<int64_t>();
-    c->episodes = counters[2].item<int64_t>();
-  } catch (const c10::Error& e) {
-    throw Error(StatusCode::kDataLoss, "cannot resume from checkpoint " + file.string() + ": " + e.what_without_backtrace() +
-                                           " (move it away to start over)");
-  }
-  spdlog::info("learner: resumed from {} (update {}, {} frames, {} episodes)", file.string(), c->updates, c->frames, c->episodes);
-  return true;
-}
 
 // Frames-per-second over a sliding window.
 class RateWindow {
@@ -137,31 +63,30 @@ int runLearner(const LearnerRoleOptions& o, const std::atomic<bool>& stop) {
   torch::set_num_threads(static_cast<int>(o.learner.threads));
   keepLargeBlocksInHeap();  // training batches and activations are large and short-lived
   torch::manual_seed(o.run.seed);
-  static const std::set<std::string> kRewardTypes = {"none", "retrieval", "classification", "ranking", "offline_labels"};
-  if (!kRewardTypes.count(o.reward.type))
-    throw Error(StatusCode::kInvalidArgument, "reward.type '" + o.reward.type + "' (valid: none, retrieval, classification, ranking, offline_labels)");
-  const bool intrinsic = o.reward.type != "none";
+  const bool intrinsic = o.reward.type != RewardType::kNone;
   const int64_t T = o.learner.rollout, B = o.envs_per_actor;
   if (o.learner.batch_size % T != 0 || (o.learner.batch_size / T) % B != 0)
     throw Error(StatusCode::kInvalidArgument, "learner.batch_size (" + std::to_string(o.learner.batch_size) + ") must be a multiple of learner.rollout x actors.envs_per_process (" +
                                                   std::to_string(T * B) + ")");
   const int64_t unrolls_per_batch = o.learner.batch_size / (T * B);
 
-  auto probe = makeEnv(o.env, 1 << 20);
-  const auto spec = probe->observationSpec();
-  const int64_t A = probe->actionSpace().size();
-  probe.reset();
+  if (o.learner.lr_schedule == LrSchedule::kLinear && o.run.total_frames <= 0)
+    throw Error(StatusCode::kInvalidArgument, "learner.lr_schedule: linear decays to 0 at run.total_frames, which is 0 (never)");
+  // From the options alone: a learner host needs none of the env's libraries.
+  const EnvSpec env_spec = envSpec(o.env);
+  const auto& spec = env_spec.observations;
+  const int64_t A = env_spec.actions.size();
   auto net = makePolicyNet(o.model, spec, A);
   AppoTrainer trainer(net, o.learner);
-  spdlog::info("learner: model {} with {} parameters, {} MACs per step", o.model.type, parameterCount(*net), net->macsPerStep());
+  spdlog::info("learner: model {} with {} parameters, {} MACs per step", enumName(o.model.type), parameterCount(*net), net->macsPerStep());
   spdlog::info("learner: {} LibTorch threads, OpenBLAS kernels for {}", o.learner.threads, openBlasCore().empty() ? "(none loaded)" : openBlasCore());
 
-  Counters counters;
-  const fs::path ckpt_dir = fs::path(o.run_dir) / "checkpoints";
-  loadCheckpoint(ckpt_dir, trainer, &counters);
+  LearnerCounters counters;
+  const CheckpointStore checkpoints(fs::path(o.run_dir) / "checkpoints", o.run.keep_checkpoints);
+  checkpoints.loadLatest(trainer, &counters);
 
   zmq::context_t ctx(1);
-  UnrollLayout layout{T, B, A, net->stateSize(), spec};
+  UnrollLayout layout{T, B, A, net->stateSize(), env_spec.masked_actions, spec};
   UnrollReceiver receiver(ctx, o.unroll_address, static_cast<int>(o.unroll_hwm), layout, static_cast<std::size_t>(o.learner.queue_unrolls),
                           o.learner.max_policy_lag);
   receiver.setPolicyVersion(static_cast<uint64_t>(counters.updates));
@@ -188,7 +113,7 @@ int runLearner(const LearnerRoleOptions& o, const std::atomic<bool>& stop) {
     SocketOptions ro;
     ro.latest_only = true;
     rewards_sub.emplace(MessageSocket::connect(ctx, SocketKind::kSub, o.rewards_address, ro));
-    spdlog::info("learner: intrinsic reward '{}': new messages to {}, reward tables from {}", o.reward.type, o.messages_address, o.rewards_address);
+    spdlog::info("learner: intrinsic reward '{}': new messages to {}, reward tables from {}", enumName(o.reward.type), o.messages_address, o.rewards_address);
   }
   double last_intrinsic_mean = 0, last_extrinsic_mean = 0;
 
@@ -196,7 +121,8 @@ int runLearner(const LearnerRoleOptions& o, const std::atomic<bool>& stop) {
   tb.text("config", "```\n" + o.resolved_config + "\n```", counters.frames);
   spdlog::info("learner: listening for unrolls at {}, publishing parameters at {}", receiver.address(), o.params_address);
 
-  std::deque<double> returns, lengths, lags;
+  EpisodeWindow episodes(100);
+  std::deque<double> lags;
   RateWindow fps10(10), fps60(60);
   auto last_progress = Clock::now(), last_publish = Clock::now() - 1h, last_ckpt = Clock::now();
   fps10.add(Clock::now(), counters.frames);
@@ -220,9 +146,7 @@ int runLearner(const LearnerRoleOptions& o, const std::atomic<bool>& stop) {
       lags.push_back(static_cast<double>(counters.updates) - static_cast<double>(u->policy_version));
       if (lags.size() > 100) lags.pop_front();
       for (const auto& e : u->episodes) {
-        returns.push_back(e.episode_return);
-        lengths.push_back(static_cast<double>(e.length));
-        if (returns.size() > 100) returns.pop_front(), lengths.pop_front();
+        episodes.add(e.episode_return, e.length, e.end_status == static_cast<int32_t>(EndStatus::kTaskSuccessful), e.metrics);
         ++counters.episodes;
       }
       pending.push_back(std::move(*u));
@@ -242,9 +166,11 @@ int runLearner(const LearnerRoleOptions& o, const std::atomic<bool>& stop) {
       }
       batch.actions = cat(&UnrollData::actions, 1);
       batch.behaviour_logits = cat(&UnrollData::logits, 1);
+      batch.behaviour_logp = cat(&UnrollData::behaviour_logp, 1);
+      if (layout.masked_actions) batch.action_mask = cat(&UnrollData::action_mask, 1);
       batch.dones = cat(&UnrollData::dones, 1).to(torch::kFloat32);
       batch.initial_state = cat(&UnrollData::rnn_state, 0);
-      const auto counts = cat(&UnrollData::message_counts, 1).slice(0, 1);  // the count of the step's resulting message
+      const auto counts = cat(&UnrollData::message_counts, 1);  // each step's resulting message's count in its episode
       const auto extrinsic = cat(&UnrollData::rewards, 1);
       torch::Tensor intrinsic_r;
       if (intrinsic) {
@@ -273,6 +199,8 @@ int runLearner(const LearnerRoleOptions& o, const std::atomic<bool>& stop) {
       }
       last_extrinsic_mean = extrinsic.mean().item<double>();
       batch.rewards = combineRewards(o.reward, extrinsic, intrinsic_r, counts);
+      if (o.learner.lr_schedule == LrSchedule::kLinear)
+        trainer.setLearningRate(o.learner.learning_rate * std::max(0.0, 1.0 - static_cast<double>(counters.frames) / static_cast<double>(o.run.total_frames)));
       stats = trainer.step(batch);
       counters.frames += T * B * static_cast<int64_t>(pending.size());
       ++counters.updates;
@@ -291,8 +219,9 @@ int runLearner(const LearnerRoleOptions& o, const std::atomic<bool>& stop) {
       const auto& rc = receiver.counters();
       const double queue_fill = static_cast<double>(receiver.queued()) / static_cast<double>(receiver.capacity());
       const int64_t f = counters.frames;
-      tb.scalar("reward/mean_return_100", meanOf(returns), f);
-      tb.scalar("len/mean_length_100", meanOf(lengths), f);
+      // ONI's headline numbers (success rate, depth, ...) and every metric the env reports,
+      // as means over the last 100 episodes.
+      for (const auto& [name, mean] : episodes.means()) tb.scalar("episode/" + name, mean, f);
       tb.scalar("reward/extrinsic_mean", last_extrinsic_mean, f);
       if (intrinsic) {
         tb.scalar("reward/intrinsic_mean", last_intrinsic_mean, f);
@@ -310,23 +239,28 @@ int runLearner(const LearnerRoleOptions& o, const std::atomic<bool>& stop) {
       tb.scalar("train/value_loss", stats.value_loss, f);
       tb.scalar("train/entropy", stats.entropy, f);
       tb.scalar("train/grad_norm", stats.grad_norm, f);
-      tb.scalar("train/lr", o.learner.learning_rate, f);
+      tb.scalar("train/lr", stats.learning_rate, f);
+      tb.scalar("train/mean_rho", stats.mean_rho, f);
+      tb.scalar("train/mean_value", stats.mean_value, f);
+      tb.scalar("train/approx_kl", stats.approx_kl, f);
+      tb.scalar("train/clip_fraction", stats.clip_fraction, f);
+      tb.scalar("train/explained_variance", stats.explained_variance, f);
       tb.scalar("train/updates", static_cast<double>(counters.updates), f);
       tb.flush();
-      spdlog::info("progress: frames {} | fps 10s {:.0f} 60s {:.0f} | episodes {} | return(100) {:.3f} | len(100) {:.1f} | lag {:.1f} | queue {:.0f}% | dropped {}+{}",
-                   f, fps10.rate(), fps60.rate(), counters.episodes, meanOf(returns), meanOf(lengths), meanOf(lags), 100 * queue_fill,
-                   rc.dropped_malformed.load(), rc.dropped_stale.load());
+      spdlog::info("progress: frames {} | fps 10s {:.0f} 60s {:.0f} | episodes {} | return(100) {:.3f} | len(100) {:.1f} | success(100) {:.2f} | lag {:.1f} | queue {:.0f}% | dropped {}+{}",
+                   f, fps10.rate(), fps60.rate(), counters.episodes, episodes.mean("return"), episodes.mean("length"), episodes.mean("success_rate"), meanOf(lags),
+                   100 * queue_fill, rc.dropped_malformed.load(), rc.dropped_stale.load());
     }
     if (std::chrono::duration<double>(Clock::now() - last_ckpt).count() >= o.run.checkpoint_interval_s) {
-      saveCheckpoint(ckpt_dir, trainer, counters, o.run.keep_checkpoints);
+      checkpoints.save(trainer, counters);
       last_ckpt = Clock::now();
     }
     if (finished) break;
   }
-  saveCheckpoint(ckpt_dir, trainer, counters, o.run.keep_checkpoints);
+  checkpoints.save(trainer, counters);
   nlohmann::json summary{{"frames", counters.frames},       {"updates", counters.updates},
-                         {"episodes", counters.episodes},   {"mean_return_100", meanOf(returns)},
-                         {"mean_length_100", meanOf(lengths)}, {"finished", finished},
+                         {"episodes", counters.episodes},   {"mean_return_100", episodes.mean("return")},
+                         {"mean_length_100", episodes.mean("length")}, {"episode_100", episodes.means()}, {"finished", finished},
                          {"dropped_malformed", receiver.counters().dropped_malformed.load()},
                          {"dropped_stale", receiver.counters().dropped_stale.load()}};
   std::ofstream(fs::path(o.run_dir) / "summary.json") << summary.dump(2) << "\n";

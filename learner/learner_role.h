@@ -7,7 +7,7 @@
 #include <string>
 
 #include "core/run_options.h"
-#include "envs/env_factory.h"
+#include "envs/env_registry.h"
 #include "learner/learner_options.h"
 #include "models/model_options.h"
 

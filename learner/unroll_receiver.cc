@@ -3,6 +3,7 @@
 #include <kj/exception.h>
 #include <spdlog/spdlog.h>
 
+#include <cmath>
 #include <set>
 
 #include "core/tensor_codec.h"
@@ -31,12 +32,14 @@ Status readUnroll(schema::Unroll::Reader u, const UnrollLayout& L, UnrollData* o
     std::map<std::string, std::pair<DType, std::vector<int64_t>>> want{
         {"actions", {DType::kInt64, {T, B}}},
         {"logits", {DType::kFloat32, {T, B, L.num_actions}}},
+        {"behaviour_logp", {DType::kFloat32, {T, B}}},
         {"rewards", {DType::kFloat32, {T, B}}},
         {"dones", {DType::kUInt8, {T, B}}},
-        {"message_ids", {DType::kInt32, {T + 1, B}}},
-        {"message_counts", {DType::kInt32, {T + 1, B}}},
+        {"message_ids", {DType::kInt32, {T, B}}},
+        {"message_counts", {DType::kInt32, {T, B}}},
         {"rnn_state", {DType::kFloat32, {B, L.state_size}}},
     };
+    if (L.masked_actions) want["action_mask"] = {DType::kUInt8, {T + 1, B, L.num_actions}};
     for (const auto& s : L.observations) want["obs/" + s.name] = {s.dtype, withTB(T + 1, B, s.shape)};
     std::set<std::string> seen;
     for (auto t : u.getTensors()) {
@@ -50,6 +53,8 @@ Status readUnroll(schema::Unroll::Reader u, const UnrollLayout& L, UnrollData* o
       if (ref.name.rfind("obs/", 0) == 0) out->obs[ref.name.substr(4)] = x;
       else if (ref.name == "actions") out->actions = x;
       else if (ref.name == "logits") out->logits = x;
+      else if (ref.name == "behaviour_logp") out->behaviour_logp = x;
+      else if (ref.name == "action_mask") out->action_mask = x;
       else if (ref.name == "rewards") out->rewards = x;
       else if (ref.name == "dones") out->dones = x;
       else if (ref.name == "message_ids") out->message_ids = x;
@@ -64,13 +69,29 @@ Status readUnroll(schema::Unroll::Reader u, const UnrollLayout& L, UnrollData* o
     const auto messages = u.getMessages();
     if (out->message_ids.min().item<int32_t>() < 0 || out->message_ids.max().item<int32_t>() >= static_cast<int32_t>(messages.size()))
       return Status::invalidArgument("unroll has message ids outside its " + std::to_string(messages.size()) + " messages");
-    if (!torch::isfinite(out->logits).all().item<bool>() || !torch::isfinite(out->rewards).all().item<bool>())
-      return Status::invalidArgument("unroll has non-finite logits or rewards");
+    if (!torch::isfinite(out->logits).all().item<bool>() || !torch::isfinite(out->rewards).all().item<bool>() ||
+        !torch::isfinite(out->behaviour_logp).all().item<bool>())
+      return Status::invalidArgument("unroll has non-finite logits, log-probabilities or rewards");
+    if (out->behaviour_logp.max().item<float>() > 1e-4f) return Status::invalidArgument("unroll has behaviour log-probabilities above 0");
+    if (out->message_counts.min().item<int32_t>() < 1) return Status::invalidArgument("unroll has message counts below 1");
+    if (out->action_mask.defined()) {
+      // The action taken at step t must be valid in observation t, and every observation
+      // must offer at least one action.
+      const auto taken = out->action_mask.slice(0, 0, T).gather(2, out->actions.unsqueeze(-1));
+      if (taken.min().item<uint8_t>() == 0) return Status::invalidArgument("unroll has an action that its action_mask marks invalid");
+      if (out->action_mask.amax(2).min().item<uint8_t>() == 0) return Status::invalidArgument("unroll has an observation with no valid action");
+    }
     out->messages.clear();
     for (auto m : messages) out->messages.emplace_back(m.cStr());
     out->episodes.clear();
-    for (auto e : u.getEpisodes())
-      out->episodes.push_back({e.getEpisodeReturn(), e.getLength(), e.getEndStatus(), e.getDepth(), e.getGold(), e.getScore()});
+    for (auto e : u.getEpisodes()) {
+      EpisodeSummary summary{e.getEpisodeReturn(), e.getLength(), e.getEndStatus(), {}};
+      for (auto m : e.getMetrics()) {
+        if (!std::isfinite(m.getValue())) return Status::invalidArgument("unroll has a non-finite episode metric '" + std::string(m.getName().cStr()) + "'");
+        summary.metrics.emplace_back(m.getName().cStr(), m.getValue());
+      }
+      out->episodes.push_back(std::move(summary));
+    }
     out->policy_version = u.getPolicyVersion();
     out->actor = u.getSender().getRank();
   } catch (const kj::Exception& e) {
@@ -87,15 +108,15 @@ UnrollReceiver::UnrollReceiver(zmq::context_t& ctx, const std::string& address, 
         return o;
       }())),
       layout_(std::move(layout)),
-      capacity_(capacity),
-      max_lag_(max_policy_lag) {
+      max_lag_(max_policy_lag),
+      queue_(capacity) {
   address_ = socket_.lastEndpoint();
   thread_ = std::thread([this] { loop(); });
 }
 
 UnrollReceiver::~UnrollReceiver() {
   stop_ = true;
-  not_full_.notify_all();
+  queue_.close();  // wakes the thread if it waits on a full queue
   thread_.join();
 }
 
@@ -118,26 +139,11 @@ void UnrollReceiver::loop() {
       continue;
     }
     ++counters_.received;
-    std::unique_lock<std::mutex> lock(mu_);
-    not_full_.wait(lock, [&] { return stop_ || queue_.size() < capacity_; });
-    if (stop_) return;
-    queue_.push_back(std::move(data));
-    not_empty_.notify_one();
+    // Waits while the queue is full: ZeroMQ's buffer fills and actors' sends wait.
+    if (!queue_.push(std::move(data))) return;  // closed: stopping
   }
 }
 
-std::optional<UnrollData> UnrollReceiver::pop(std::chrono::milliseconds timeout) {
-  std::unique_lock<std::mutex> lock(mu_);
-  if (!not_empty_.wait_for(lock, timeout, [&] { return !queue_.empty(); })) return std::nullopt;
-  UnrollData d = std::move(queue_.front());
-  queue_.pop_front();
-  not_full_.notify_one();
-  return d;
-}
-
-std::size_t UnrollReceiver::queued() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return queue_.size();
-}
+std::optional<UnrollData> UnrollReceiver::pop(std::chrono::milliseconds timeout) { return queue_.pop(timeout); }
 
 }  // namespace spur

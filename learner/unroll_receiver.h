@@ -8,15 +8,13 @@
 #include <torch/torch.h>
 
 #include <atomic>
-#include <condition_variable>
-#include <deque>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "core/bounded_queue.h"
 #include "core/schema/spur.capnp.h"
 #include "core/status.h"
 #include "core/tensor.h"
@@ -28,8 +26,9 @@ namespace spur {
 struct UnrollLayout {
   int64_t steps = 32;      // T
   int64_t envs = 8;        // B
-  int64_t num_actions = 0;
+  int64_t num_actions = 0;  // A: the action-space width
   int64_t state_size = 0;
+  bool masked_actions = false;  // unrolls carry action_mask
   std::vector<TensorSpec> observations;  // per-env shapes, without [T+1, B]
 };
 
@@ -37,15 +36,16 @@ struct EpisodeSummary {
   double episode_return = 0;
   int64_t length = 0;
   int32_t end_status = 0;
-  int32_t depth = 0;
-  int64_t gold = 0, score = 0;
+  std::vector<std::pair<std::string, double>> metrics;  // the env's named metrics
 };
 
+// A validated unroll as torch tensors (shapes: schema::Unroll).
 struct UnrollData {
   uint64_t policy_version = 0;
   uint32_t actor = 0;
   std::map<std::string, torch::Tensor> obs;  // [T+1, B, ...]
-  torch::Tensor actions, logits, rewards, dones, message_ids, message_counts, rnn_state;
+  torch::Tensor action_mask;                 // [T+1, B, A] uint8; undefined when the env does not mask
+  torch::Tensor actions, logits, behaviour_logp, rewards, dones, message_ids, message_counts, rnn_state;
   std::vector<std::string> messages;
   std::vector<EpisodeSummary> episodes;
 };
@@ -72,8 +72,8 @@ class UnrollReceiver {
   std::optional<UnrollData> pop(std::chrono::milliseconds timeout);
   // Unrolls older than current_version - max_policy_lag are dropped from now on.
   void setPolicyVersion(uint64_t version) { version_ = version; }
-  std::size_t queued() const;
-  std::size_t capacity() const { return capacity_; }
+  std::size_t queued() const { return queue_.size(); }
+  std::size_t capacity() const { return queue_.capacity(); }
   const ReceiverCounters& counters() const { return counters_; }
   std::string address() const { return address_; }
 
@@ -83,14 +83,11 @@ class UnrollReceiver {
   MessageSocket socket_;
   std::string address_;
   UnrollLayout layout_;
-  std::size_t capacity_;
   int64_t max_lag_;
   std::atomic<uint64_t> version_{0};
   std::atomic<bool> stop_{false};
   ReceiverCounters counters_;
-  mutable std::mutex mu_;
-  std::condition_variable not_empty_, not_full_;
-  std::deque<UnrollData> queue_;
+  BoundedQueue<UnrollData> queue_;
   std::thread thread_;
 };
 

@@ -1,15 +1,24 @@
 // ModelOptions: the YAML section `model` (torch-free, so configs can include it cheaply).
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <span>
 #include <string>
+
+#include "core/enum_names.h"
 
 namespace spur {
 
+// The policy network: nethack (crop + coarse map + blstats + message, ONI-style) or mlp
+// (a flat float observation "features", for the toy env).
+enum class ModelType { kNetHack, kMlp };
+inline constexpr std::array<EnumName<ModelType>, 2> kModelTypeNames{{{ModelType::kNetHack, "nethack"}, {ModelType::kMlp, "mlp"}}};
+constexpr std::span<const EnumName<ModelType>> enumNames(ModelType) { return kModelTypeNames; }
+
 struct ModelOptions {
-  // Network: "nethack" (crop + coarse map + blstats + message, ONI-style) or "mlp" (a flat
-  // float observation "features", for the toy env). Default: nethack.
-  std::string type = "nethack";
+  // Network (ModelType). Default: nethack.
+  ModelType type = ModelType::kNetHack;
   // Recurrent core: gru or lstm. Default: gru.
   std::string core = "gru";
   // Recurrent state size. Default: 512 (ONI).

@@ -142,17 +142,17 @@ const TensorSpec* findSpec(const std::vector<TensorSpec>& spec, const std::strin
   return nullptr;
 }
 
-void requireInputs(const std::vector<TensorSpec>& spec, const std::vector<std::string>& names, const std::string& type) {
+void requireInputs(const std::vector<TensorSpec>& spec, const std::vector<std::string>& names, ModelType type) {
   for (const auto& n : names)
     if (!findSpec(spec, n))
-      throw Error(StatusCode::kInvalidArgument, "model.type " + type + " needs observation '" + n + "', which the env does not produce (add it to the env's observation keys)");
+      throw Error(StatusCode::kInvalidArgument, "model.type " + std::string(enumName(type)) + " needs observation '" + n + "', which the env does not produce (add it to the env's observation keys)");
 }
 
 // A flat float observation "features" -> MLP -> core.
 class MlpNet : public PolicyNetImpl {
  public:
   MlpNet(const ModelOptions& o, const std::vector<TensorSpec>& spec, int64_t num_actions) {
-    requireInputs(spec, inputs(), "mlp");
+    requireInputs(spec, inputs(), ModelType::kMlp);
     const int64_t in = findSpec(spec, "features")->numel();
     fc1_ = register_module("fc1", nn::Linear(in, o.encoder_width));
     fc2_ = register_module("fc2", nn::Linear(o.encoder_width, o.encoder_width));
@@ -182,7 +182,7 @@ class MlpNet : public PolicyNetImpl {
 class NetHackNet : public PolicyNetImpl {
  public:
   NetHackNet(const ModelOptions& o, const std::vector<TensorSpec>& spec, int64_t num_actions) : o_(o) {
-    requireInputs(spec, inputs(), "nethack");
+    requireInputs(spec, inputs(), ModelType::kNetHack);
     if (o.crop_size < 3 || o.crop_size % 2 == 0) throw Error(StatusCode::kInvalidArgument, "model.crop_size must be odd and >= 3");
     const int64_t emb = o.char_embedding + o.color_embedding, c = o.conv_channels, w = o.encoder_width;
     chars_ = register_module("char_embedding", nn::Embedding(256, o.char_embedding));
@@ -261,15 +261,25 @@ class NetHackNet : public PolicyNetImpl {
 }  // namespace
 
 std::shared_ptr<PolicyNetImpl> makePolicyNet(const ModelOptions& options, const std::vector<TensorSpec>& obs_spec, int64_t num_actions) {
-  if (options.type == "nethack") return std::make_shared<NetHackNet>(options, obs_spec, num_actions);
-  if (options.type == "mlp") return std::make_shared<MlpNet>(options, obs_spec, num_actions);
-  throw Error(StatusCode::kInvalidArgument, "unknown model.type '" + options.type + "' (valid: nethack, mlp)");
+  switch (options.type) {
+    case ModelType::kNetHack: return std::make_shared<NetHackNet>(options, obs_spec, num_actions);
+    case ModelType::kMlp: return std::make_shared<MlpNet>(options, obs_spec, num_actions);
+  }
+  SPUR_CHECK(false, "unhandled model.type");
+  return nullptr;
 }
 
 int64_t parameterCount(torch::nn::Module& module) {
   int64_t n = 0;
   for (const auto& p : module.parameters()) n += p.numel();
   return n;
+}
+
+torch::Tensor maskedLogSoftmax(const torch::Tensor& logits, const torch::Tensor& mask) {
+  if (!mask.defined()) return torch::log_softmax(logits, -1);
+  // A large negative rather than -inf: p * log p stays 0 (not NaN) in the entropy of
+  // masked entries.
+  return torch::log_softmax(logits.masked_fill(mask.to(torch::kBool).logical_not(), -1e9), -1);
 }
 
 }  // namespace spur

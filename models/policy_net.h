@@ -45,4 +45,9 @@ std::shared_ptr<PolicyNetImpl> makePolicyNet(const ModelOptions& options, const 
 
 int64_t parameterCount(torch::nn::Module& module);
 
+// log(softmax(logits)) over the actions where mask != 0. logits [..., A]; mask undefined
+// (every action valid) or bool/uint8 of the same shape. Actors sample from it and the
+// learner trains with it, so both sides see the same distribution.
+torch::Tensor maskedLogSoftmax(const torch::Tensor& logits, const torch::Tensor& mask);
+
 }  // namespace spur

@@ -177,7 +177,7 @@ class NeuralRewardModel : public IntrinsicRewardModel {
 
   // Weights + optimizer beside state.json; the subclass adds its dataset to `j`.
   void saveCommon(const std::filesystem::path& dir, nlohmann::json& j) const {
-    j["type"] = o_.type;
+    j["type"] = std::string(enumName(o_.type));
     j["texts"] = texts_;
     j["counts"] = counts_;
     j["steps"] = steps_;
@@ -187,7 +187,7 @@ class NeuralRewardModel : public IntrinsicRewardModel {
     writeModelState(dir, j);
   }
   nlohmann::json loadCommon(const std::filesystem::path& dir) {
-    auto j = readModelState(dir, o_.type);
+    auto j = readModelState(dir, std::string(enumName(o_.type)));
     try {
       texts_ = j.at("texts").get<std::vector<std::string>>();
       counts_ = j.at("counts").get<std::vector<uint64_t>>();
@@ -515,9 +515,9 @@ std::unique_ptr<IntrinsicRewardModel> makeNeuralRewardModel(const RewardOptions&
   if (options.model_threads < 1) throw Error(StatusCode::kInvalidArgument, "reward.model_threads must be >= 1");
   torch::manual_seed(seed);
   torch::set_num_threads(static_cast<int>(options.model_threads));
-  if (options.type == "classification") return std::make_unique<ClassificationModel>(options, seed);
-  if (options.type == "ranking") return std::make_unique<RankingModel>(options, seed);
-  throw Error(StatusCode::kInvalidArgument, "reward.type '" + options.type + "' is not a neural reward model (valid: classification, ranking)");
+  if (options.type == RewardType::kClassification) return std::make_unique<ClassificationModel>(options, seed);
+  if (options.type == RewardType::kRanking) return std::make_unique<RankingModel>(options, seed);
+  throw Error(StatusCode::kInvalidArgument, "reward.type '" + std::string(enumName(options.type)) + "' is not a neural reward model (valid: classification, ranking)");
 }
 
 }  // namespace spur

@@ -95,7 +95,7 @@ int runRewardLearner(const RewardLearnerRoleOptions& o, const std::atomic<bool>&
   if (ask_llm) llm.emplace(MessageSocket::connect(ctx, SocketKind::kDealer, o.llm_address, so));
   std::unique_ptr<TensorBoardWriter> tb;
   if (!o.tb_dir.empty()) tb = std::make_unique<TensorBoardWriter>(o.tb_dir);
-  spdlog::info("reward_learner: {} ({}), messages from {}, tables to {}{}", o.reward.type, model->summary(), o.messages_address, o.rewards_address,
+  spdlog::info("reward_learner: {} ({}), messages from {}, tables to {}{}", enumName(o.reward.type), model->summary(), o.messages_address, o.rewards_address,
                ask_llm ? ", labels from " + o.llm_address : "");
 
   std::deque<LabelRequestItem> to_ask;      // newest at the back (asked first)

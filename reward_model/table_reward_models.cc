@@ -64,7 +64,7 @@ namespace {
 
 class TableRewardModel : public IntrinsicRewardModel {
  public:
-  explicit TableRewardModel(const RewardOptions& o) : type_(o.type), fixed_(o.type == "offline_labels") {
+  explicit TableRewardModel(const RewardOptions& o) : type_(enumName(o.type)), fixed_(o.type == RewardType::kOfflineLabels) {
     if (fixed_) table_ = loadOfflineLabels(o.labels_file);
   }
 
@@ -147,9 +147,9 @@ class TableRewardModel : public IntrinsicRewardModel {
 std::unique_ptr<IntrinsicRewardModel> makeTableRewardModel(const RewardOptions& options) { return std::make_unique<TableRewardModel>(options); }
 
 std::unique_ptr<IntrinsicRewardModel> makeRewardModel(const RewardOptions& options, uint64_t seed) {
-  if (options.type == "retrieval" || options.type == "offline_labels") return makeTableRewardModel(options);
-  if (options.type == "classification" || options.type == "ranking") return makeNeuralRewardModel(options, seed);
-  throw Error(StatusCode::kInvalidArgument, "reward.type '" + options.type + "' has no reward model (valid: retrieval, classification, ranking, offline_labels)");
+  if (options.type == RewardType::kNone) throw Error(StatusCode::kInvalidArgument, "reward.type 'none' has no reward model (valid: retrieval, classification, ranking, offline_labels)");
+  if (isNeural(options.type)) return makeNeuralRewardModel(options, seed);
+  return makeTableRewardModel(options);
 }
 
 }  // namespace spur

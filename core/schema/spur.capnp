@@ -8,7 +8,11 @@ using Cxx = import "/capnp/c++.capnp";
 $Cxx.namespace("spur::schema");
 
 # Bumped whenever a message changes meaning; receivers drop other versions.
-const currentVersion :UInt32 = 1;
+#   1: first version.
+#   2: Unroll carries each step's resulting message (the terminal step's included) as
+#      [T, B] message_ids/message_counts, behaviour_logp, action_mask; EpisodeStats carries
+#      named metrics.
+const currentVersion :UInt32 = 2;
 
 enum Role {
   unknown @0;
@@ -40,24 +44,37 @@ struct Tensor {
   data @3 :Data;          # prod(shape) * size(dtype) bytes, row-major, little-endian
 }
 
+# One named number about a finished episode (the env's own: depth, gold, score, ...).
+struct Metric {
+  name @0 :Text;
+  value @1 :Float64;
+}
+
 # Statistics of one finished episode, sent with the unroll in which it ended.
 struct EpisodeStats {
   episodeReturn @0 :Float64;   # sum of extrinsic rewards
   length @1 :Int64;            # agent steps
   endStatus @2 :Int32;         # EndStatus: -1 aborted, 1 death, 2 task successful
-  depth @3 :Int32;             # NetHack: dungeon depth at the end
-  gold @4 :Int64;
-  score @5 :Int64;
+  depth @3 :Int32;             # version 1 only (NetHack); version 2 sends it in metrics
+  gold @4 :Int64;              # version 1 only
+  score @5 :Int64;             # version 1 only
+  metrics @6 :List(Metric);    # the env's named metrics (Env::episodeMetrics)
 }
 
-# T steps of B envs of one actor, time-major. Tensors (all [T+1, B, ...] unless noted):
-#   obs/<name>      observations, step 0 is the state the unroll starts from
+# T steps of B envs of one actor, time-major. A is the env's action-space width (fixed
+# actions, or the candidate limit of a text env). Tensors:
+#   obs/<name>      [T+1, B, ...] observations; row 0 is the state the unroll starts from,
+#                   row t+1 the one step t acts on next (after a done: the new episode's first)
+#   action_mask     [T+1, B, A] uint8, 1 = valid action of that observation (only when the
+#                   env masks actions)
 #   actions         [T, B] int64
-#   logits          [T, B, A] float32, the behaviour policy's logits
+#   logits          [T, B, A] float32, the behaviour policy's logits (masked entries: any finite value)
+#   behaviour_logp  [T, B] float32, log-probability of the action under the behaviour policy
 #   rewards         [T, B] float32, extrinsic
 #   dones           [T, B] uint8, episode ended at this step
-#   message_ids     [T+1, B] int32, index into `messages`
-#   message_counts  [T+1, B] int32, times the message appeared in the episode so far
+#   message_ids     [T, B] int32, index into `messages`: the message step t resulted in
+#                   (for a step that ended the episode, that last message)
+#   message_counts  [T, B] int32, times that message appeared in its episode, this step included
 #   rnn_state       [B, H] float32, the recurrent state before step 0
 struct Unroll {
   schemaVersion @0 :UInt32;

@@ -1,5 +1,7 @@
 #include "envs/nethack/nethack_env.h"
 
+#include "envs/env_registry.h"
+
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -105,14 +107,34 @@ std::string netHackOptionsString(const NetHackOptions& options) {
   return nh;
 }
 
-NetHackEnv::NetHackEnv(const NetHackOptions& options, int instance) : task_(&findNetHackTask(options.task)), instance_(instance) {
+EnvSpec netHackEnvSpec(const NetHackOptions& options) {
+  const NetHackTaskInfo& task = findNetHackTask(options.task);
+  EnvSpec spec;
+  const ActionSet set = options.actions ? parseActionSet(*options.actions) : task.default_actions;
+  for (const auto& k : actionSetKeys(set)) spec.actions.names.emplace_back(k.name);
+  const auto& all = netHackObservationSpecs();
+  for (std::size_t i = 0; i < options.observation_keys.size(); ++i) {
+    const std::string& key = options.observation_keys[i];
+    auto it = std::find_if(all.begin(), all.end(), [&](const TensorSpec& s) { return s.name == key; });
+    if (it == all.end()) {
+      std::string valid;
+      for (const auto& s : all) valid += (valid.empty() ? "" : ", ") + s.name;
+      throw Error(StatusCode::kInvalidArgument, "unknown env.nethack.observation_keys entry '" + key + "' (valid: " + valid + ")");
+    }
+    for (std::size_t j = 0; j < i; ++j)
+      if (options.observation_keys[j] == key) throw Error(StatusCode::kInvalidArgument, "env.nethack.observation_keys lists '" + key + "' twice");
+    spec.observations.push_back(*it);
+    if (key == "message") spec.text_observations.push_back(key);
+  }
+  return spec;
+}
+
+NetHackEnv::NetHackEnv(const NetHackOptions& options, int instance)
+    : task_(&findNetHackTask(options.task)), spec_(netHackEnvSpec(options)), instance_(instance) {
   const bool challenge = task_->id == NetHackTaskId::kChallenge;
   const ActionSet set = options.actions ? parseActionSet(*options.actions) : task_->default_actions;
   oni_extended_ = task_->oni && set == ActionSet::kOniExtended;
-  for (const auto& k : actionSetKeys(set)) {
-    keys_.push_back(k.key);
-    action_space_.names.emplace_back(k.name);
-  }
+  for (const auto& k : actionSetKeys(set)) keys_.push_back(k.key);
 
   max_steps_ = options.max_episode_steps.value_or(task_->default_max_episode_steps);
   if (max_steps_ <= 0) throw Error(StatusCode::kInvalidArgument, "env.nethack.max_episode_steps must be positive, got " + std::to_string(max_steps_));
@@ -139,19 +161,8 @@ NetHackEnv::NetHackEnv(const NetHackOptions& options, int instance) : task_(&fin
 
   const std::string nh = netHackOptionsString(options);
 
-  // Buffers: what the config asks for plus what the env itself reads.
-  std::vector<std::string> wanted = options.observation_keys;
-  for (std::size_t i = 0; i < wanted.size(); ++i) {
-    bool known = false;
-    for (const auto& s : netHackObservationSpecs()) known = known || s.name == wanted[i];
-    if (!known) {
-      std::string valid;
-      for (const auto& s : netHackObservationSpecs()) valid += (valid.empty() ? "" : ", ") + s.name;
-      throw Error(StatusCode::kInvalidArgument, "unknown env.nethack.observation_keys entry '" + wanted[i] + "' (valid: " + valid + ")");
-    }
-    if (std::find(wanted.begin(), wanted.begin() + static_cast<long>(i), wanted[i]) != wanted.begin() + static_cast<long>(i))
-      throw Error(StatusCode::kInvalidArgument, "env.nethack.observation_keys lists '" + wanted[i] + "' twice");
-  }
+  // Buffers: what the config asks for (validated by netHackEnvSpec) plus what the env itself reads.
+  const std::vector<std::string>& wanted = options.observation_keys;
   auto want = [&](const char* name) { return std::find(wanted.begin(), wanted.end(), name) != wanted.end(); };
   const std::size_t map = kMapRows * kMapCols;
   glyphs_.resize(map);
@@ -195,7 +206,6 @@ NetHackEnv::NetHackEnv(const NetHackOptions& options, int instance) : task_(&fin
   for (const auto& name : wanted) {
     for (const auto& s : netHackObservationSpecs()) {
       if (s.name != name) continue;
-      spec_.push_back(s);
       const void* p = nullptr;
       if (name == "glyphs") p = glyphs_.data();
       else if (name == "chars") p = chars_.data();
@@ -229,9 +239,9 @@ NetHackEnv::~NetHackEnv() {
 }
 
 TensorView NetHackEnv::observation(std::size_t index) const {
-  SPUR_CHECK(index < spec_.size(), "observation index out of range");
+  SPUR_CHECK(index < spec_.observations.size(), "observation index out of range");
   const void* p = spec_data_[index] ? spec_data_[index] : visibleMessage();
-  return TensorView{&spec_[index], p};
+  return TensorView{&spec_.observations[index], p};
 }
 
 std::string_view NetHackEnv::message() const {
@@ -287,8 +297,8 @@ void NetHackEnv::resetWithSeeds(const std::optional<NleSeeds>& seeds) {
     if (attempt == 2) throw Error(StatusCode::kInternal, "NetHack did not reach its move loop after 3 resets of 1000 SPACE presses");
     spdlog::warn("NetHack not in its move loop after 1000 SPACE presses; resetting again");
   }
-  message_counts_.clear();
-  countMessage();
+  last_depth_ = last_gold_ = last_score_ = 0;
+  rememberStatus();
 }
 
 void NetHackEnv::sendKey(int key) {
@@ -301,7 +311,7 @@ void NetHackEnv::sendKey(int key) {
 }
 
 StepResult NetHackEnv::step(int64_t action) {
-  SPUR_CHECK(action >= 0 && action < action_space_.size(), "action out of range");
+  SPUR_CHECK(action >= 0 && action < spec_.actions.size(), "action out of range");
   SPUR_CHECK(game_->started() && !game_->done(), "step() needs reset() first and after done");
   std::copy(blstats_.begin(), blstats_.end(), last_blstats_.begin());
   last_uhunger_ = internal_[7];
@@ -343,7 +353,7 @@ StepResult NetHackEnv::step(int64_t action) {
     kept_message_ = kept_message;
     result.done = true;
   }
-  countMessage();
+  if (!result.done) rememberStatus();
   return result;
 }
 
@@ -528,11 +538,25 @@ double NetHackEnv::reward(EndStatus end) {
   return 0.0;
 }
 
-void NetHackEnv::countMessage() {
-  const std::string_view text = message();
-  auto it = message_counts_.find(text);
-  if (it == message_counts_.end()) it = message_counts_.emplace(std::string(text), 0).first;
-  message_count_ = ++it->second;
+void NetHackEnv::rememberStatus() {
+  if (!game_->inNormalGame()) return;
+  last_depth_ = blstats_[nle::kBlDepth];
+  last_gold_ = blstats_[nle::kBlGold];
+  last_score_ = blstats_[nle::kBlScore];
 }
+
+std::vector<EpisodeMetric> NetHackEnv::episodeMetrics() const {
+  return {{"depth", static_cast<double>(last_depth_)}, {"gold", static_cast<double>(last_gold_)}, {"score", static_cast<double>(last_score_)}};
+}
+
+namespace {
+
+NetHackOptions netHackSection(const EnvOptions& options) { return envSection<NetHackOptions>(options, "nethack"); }
+
+}  // namespace
+
+SPUR_REGISTER_ENV({"nethack", "NetHack through NLE's libnethack.so (NLE and ONI tasks)",
+                   [](const EnvOptions& o) { return netHackEnvSpec(netHackSection(o)); },
+                   [](const EnvOptions& o, int instance) -> std::unique_ptr<Env> { return std::make_unique<NetHackEnv>(netHackSection(o), instance); }});
 
 }  // namespace spur

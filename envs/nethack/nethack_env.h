@@ -97,6 +97,10 @@ std::string netHackOptionsString(const NetHackOptions& options);
 // The names of every observation NLE can produce, in NLE's order.
 const std::vector<TensorSpec>& netHackObservationSpecs();
 
+// The spec of a NetHackEnv with these options, without loading NetHack. Throws Error
+// naming the valid choices for an unknown task, action set or observation key.
+EnvSpec netHackEnvSpec(const NetHackOptions& options);
+
 class NetHackEnv : public Env {
  public:
   // Validates the options (unknown task, action set, observation key or penalty mode is
@@ -106,14 +110,15 @@ class NetHackEnv : public Env {
   explicit NetHackEnv(const NetHackOptions& options, int instance = 0);
   ~NetHackEnv() override;
 
-  const std::vector<TensorSpec>& observationSpec() const override { return spec_; }
-  const ActionSpace& actionSpace() const override { return action_space_; }
+  const EnvSpec& spec() const override { return spec_; }
   // A seed s maps to NetHack seeds core = s, disp = s ^ 0x9E3779B97F4A7C15, no lgen.
   void reset(std::optional<uint64_t> seed) override;
   StepResult step(int64_t action) override;
   TensorView observation(std::size_t index) const override;
   std::string_view message() const override;
-  int messageCount() const override { return message_count_; }
+  // depth, gold and score of the last step that was still in the game (NetHack zeroes
+  // blstats once the game is over).
+  std::vector<EpisodeMetric> episodeMetrics() const override;
 
   // Starts a new episode with exactly these NetHack seeds (NLE's seed() + reset()).
   void resetWithSeeds(const std::optional<NleSeeds>& seeds);
@@ -149,14 +154,13 @@ class NetHackEnv : public Env {
   double timePenalty();
   // Whether a glyph in the 3x3 square around the hero matches.
   bool anyAdjacentGlyph(bool (*match)(int glyph)) const;
-  void countMessage();
+  void rememberStatus();
   const uint8_t* visibleMessage() const { return use_kept_message_ ? kept_message_.data() : message_.data(); }
 
   const NetHackTaskInfo* task_;
   bool oni_extended_ = false;
   std::vector<int> keys_;
-  ActionSpace action_space_;
-  std::vector<TensorSpec> spec_;
+  EnvSpec spec_;
   std::vector<const void*> spec_data_;  // where each spec'd tensor lives
   int64_t max_steps_;
   PenaltyMode penalty_mode_;
@@ -199,12 +203,7 @@ class NetHackEnv : public Env {
   bool enhance_ = false;
   int64_t kills_ = 0;
 
-  struct StringHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-  std::unordered_map<std::string, int, StringHash, std::equal_to<>> message_counts_;
-  int message_count_ = 0;
+  long last_depth_ = 0, last_gold_ = 0, last_score_ = 0;  // see episodeMetrics()
 };
 
 }  // namespace spur

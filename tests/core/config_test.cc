@@ -3,7 +3,9 @@
 #include <doctest/doctest.h>
 #include <unistd.h>
 
+#include <array>
 #include <cstdint>
+#include <span>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -169,4 +171,47 @@ TEST_CASE("config: encode writes every field and decodes back to the same values
   CHECK(back.inner.mode == std::optional<std::string>("m"));
   Outer unset;
   CHECK(spur::config::encode(unset)["inner"]["mode"].IsNull());
+}
+
+namespace {
+
+enum class Colour { kRed, kGreen };
+constexpr std::array<spur::EnumName<Colour>, 2> kColourNames{{{Colour::kRed, "red"}, {Colour::kGreen, "green"}}};
+constexpr std::span<const spur::EnumName<Colour>> enumNames(Colour) { return kColourNames; }
+
+struct WithEnum {
+  Colour colour = Colour::kRed;
+  spur::config::Sections rest;
+  template <class B> void bind(B& b) {
+    b.field("colour", colour);
+    b.rest(rest);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("config: enums are parsed once at load and an unknown name lists the valid ones") {
+  auto w = spur::config::decode<WithEnum>(YAML::Load("{colour: green}"), {"x.yaml", {}});
+  CHECK(w.colour == Colour::kGreen);
+  CHECK(spur::enumName(w.colour) == "green");
+  CHECK_THROWS_WITH_AS(spur::config::decode<WithEnum>(YAML::Load("{colour: blue}"), {"x.yaml", {}}),
+                       "x.yaml: colour: expected one of red, green, got 'blue'", spur::Error);
+  CHECK_THROWS_WITH_AS(spur::config::decode<WithEnum>(YAML::Load("{colour: [red]}"), {"x.yaml", {}}),
+                       "x.yaml: colour: expected one of red, green, got a list", spur::Error);
+  // Written back under its name.
+  CHECK(spur::config::encode(w)["colour"].as<std::string>() == "green");
+}
+
+TEST_CASE("config: unclaimed keys go to Sections, decoded later with their full path and source") {
+  spur::config::Source src{"x.yaml", {}};
+  YAML::Node root = YAML::Load("{colour: red, inner: {steps: 9}}");
+  spur::config::applyOverride(root, "inner.lr=oops", src);
+  const auto w = spur::config::decode<WithEnum>(root, src);  // the section is not decoded yet: no error
+  CHECK_THROWS_WITH_AS(spur::config::decodeSection<Inner>(w.rest, "inner"), "command-line override inner.lr: inner.lr: expected a number, got 'oops'",
+                       spur::Error);
+  YAML::Node ok = YAML::Load("{inner: {steps: 9}}");
+  const auto w2 = spur::config::decode<WithEnum>(ok, src);
+  CHECK(spur::config::decodeSection<Inner>(w2.rest, "inner").steps == 9);
+  CHECK(spur::config::decodeSection<Inner>(w2.rest, "missing").steps == 5);  // absent: the defaults
+  CHECK(spur::config::encode(w2)["inner"]["steps"].as<int>() == 9);  // kept in the resolved config
 }

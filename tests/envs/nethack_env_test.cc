@@ -159,27 +159,6 @@ TEST_CASE("nethack: only the requested observations are exposed, with NLE's shap
   CHECK(env.observation(2).as<long>()[12] == 1);  // depth
 }
 
-TEST_CASE("nethack: message counts are per episode and count the current step") {
-  NetHackOptions o;
-  NetHackEnv env(o);
-  std::map<std::string, int> seen;
-  env.resetWithSeeds(NleSeeds{11, 12, false, std::nullopt});
-  seen[std::string(env.message())]++;
-  CHECK(env.messageCount() == 1);
-  std::mt19937 rng(3);
-  int repeats = 0;
-  for (int i = 0; i < 600; ++i) {
-    const auto r = env.step(static_cast<int64_t>(rng() % 23));
-    if (r.done) break;
-    const int n = ++seen[std::string(env.message())];
-    CHECK(env.messageCount() == n);
-    repeats += n > 1;
-  }
-  CHECK(repeats > 0);
-  env.resetWithSeeds(NleSeeds{11, 12, false, std::nullopt});
-  CHECK(env.messageCount() == 1);
-}
-
 TEST_CASE("nethack: max_episode_steps aborts the episode and quits the game") {
   NetHackOptions o;
   o.max_episode_steps = 20;

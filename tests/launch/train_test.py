@@ -7,6 +7,12 @@
   resume    a run killed with SIGKILL resumes from its last checkpoint
   actor     a SIGKILLed actor is restarted while the learner keeps training
   nethack   a tiny NetHack run goes through the whole pipeline
+  intrinsic intrinsic rewards from labels (offline, rules), and bad reward settings
+  default   the embedded default (SmolLM2 on llama.cpp) stores labels
+  errors    a role that fails on a filesystem error says which role and what; a child that
+            keeps crashing ends the run, reported once with its log
+  eval      spur eval plays the trained chain policy; spur plot draws the runs' curves
+  mask      an env that masks actions trains through the same actor, unroll and learner
 
 usage: train_test.py --spur build/spur --repo . [--only NAME]
 """
@@ -63,9 +69,10 @@ def test_tb(spur, repo, tmp):
     acc = EventAccumulator(os.path.join(tmp, "ci_chain", "tb", "learner"))
     acc.Reload()
     tags = set(acc.Tags()["scalars"])
-    want = {"reward/mean_return_100", "len/mean_length_100", "perf/fps_10s", "perf/fps_60s", "perf/policy_lag",
-            "perf/queue_fill", "perf/dropped_malformed", "train/loss", "train/entropy", "train/grad_norm", "train/lr"}
-    returns = [e.value for e in acc.Scalars("reward/mean_return_100")] if "reward/mean_return_100" in tags else []
+    want = {"episode/return", "episode/length", "episode/success_rate", "episode/position", "perf/fps_10s", "perf/fps_60s",
+            "perf/policy_lag", "perf/queue_fill", "perf/dropped_malformed", "train/loss", "train/entropy", "train/grad_norm", "train/lr",
+            "train/mean_rho", "train/mean_value", "train/approx_kl", "train/clip_fraction", "train/explained_variance"}
+    returns = [e.value for e in acc.Scalars("episode/return")] if "episode/return" in tags else []
     config = acc.Tensors("config")[0].tensor_proto.string_val[0].decode() if "config" in acc.Tags()["tensors"] else ""
     check("tb: TensorBoard reads %d scalar tags, the return curve rises, the config is there" % len(tags),
           len(files) == 1 and want <= tags and len(returns) >= 2 and returns[-1] > returns[0] and "envs_per_process" in config,
@@ -307,15 +314,80 @@ def test_default(spur, repo, tmp):
           r.stderr[-800:])
 
 
+def test_eval(spur, repo, tmp):
+    # The chain run of test_chain, played greedily: every episode reaches the end.
+    run = os.path.join(tmp, "ci_chain")
+    out = os.path.join(tmp, "chain_episodes.jsonl")
+    r = subprocess.run([spur, "eval", run, "--episodes", "20", "--greedy", "--out", out], capture_output=True, text=True, timeout=300)
+    lines = [json.loads(l) for l in open(out)] if r.returncode == 0 and os.path.exists(out) else []
+    ok = len(lines) == 20 and all(l["success"] and l["end_status"] == "TASK_SUCCESSFUL" and "position" in l["metrics"] for l in lines)
+    check("eval: the trained chain policy, greedy, succeeds in %d/20 episodes; the table has return/success/position rows" % sum(l["success"] for l in lines),
+          r.returncode == 0 and ok and re.search(r"^success\s+1\.000", r.stdout, re.M) and re.search(r"^position\s+7\.000", r.stdout, re.M)
+          and "TASK_SUCCESSFUL 20 (100%)" in r.stdout, r.stdout[-1500:] + r.stderr[-1500:])
+    r = subprocess.run([spur, "eval", run, "--episodes", "3", "--ttyrec", os.path.join(tmp, "tty")], capture_output=True, text=True, timeout=120)
+    check("eval: --ttyrec on an env without ttyrecs is refused naming the env", r.returncode != 0 and "env 'chain' does not record ttyrecs" in r.stderr,
+          r.stderr[-800:])
+    r = subprocess.run([spur, "eval", run, "--checkpoint", os.path.join(tmp, "nope.pt")], capture_output=True, text=True, timeout=120)
+    check("eval: a missing checkpoint is refused naming it", r.returncode != 0 and "nope.pt" in r.stderr, r.stderr[-800:])
+
+    png = os.path.join(tmp, "curves.png")
+    r = subprocess.run([spur, "plot", run, os.path.join(tmp, "frozen"), "--out", png], capture_output=True, text=True, timeout=300)
+    head = open(png, "rb").read(8) if os.path.exists(png) else b""
+    check("plot: two runs' curves on one PNG (%s)" % r.stdout.strip(), r.returncode == 0 and head == b"\x89PNG\r\n\x1a\n" and "2 runs" in r.stdout,
+          r.stdout[-800:] + r.stderr[-800:])
+
+
+def test_errors(spur, repo, tmp):
+    # A filesystem error inside a role (its checkpoints folder is a file, so the checkpoint
+    # at stop cannot be written) ends it with a line naming the role and the path, not with
+    # std::terminate.
+    r = train(spur, repo, "ci_chain.yaml", tmp, "run.name=fserr", "--print-commands")
+    run = os.path.join(tmp, "fserr")
+    ok = r.returncode == 0 and os.path.exists(os.path.join(run, "config.yaml"))
+    if ok:
+        with open(os.path.join(run, "checkpoints"), "w") as f:
+            f.write("not a folder")
+        p = subprocess.Popen([spur, "learner", "--run-dir", run], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(3)
+        p.send_signal(signal.SIGTERM)
+        out, err = p.communicate(timeout=60)
+        check("errors: a filesystem error in the learner ends it with 'spur learner: error: ...' naming the path (rc %s)" % p.returncode,
+              p.returncode == 1 and "spur learner: error: filesystem error" in err and "checkpoints" in err, err[-1500:])
+    else:
+        check("errors: --print-commands prepares a run directory", False, r.stderr[-800:])
+
+    # A child that can never run (here the local LLM server, given a file that is no model)
+    # is restarted a few times, then the run stops with one report and the log's last lines.
+    bad = os.path.join(tmp, "garbage.gguf")
+    with open(bad, "wb") as f:
+        f.write(b"this is not a gguf model" * 100)
+    r = train(spur, repo, "ci_tiny.yaml", tmp, "run.name=crashloop", "reward.type=retrieval", "reward.int_coeff=0.1",
+              "llm.backend=openai", "llm.local_server.model=" + bad, "run.max_failures_in_a_row=3", "actors.restart_backoff_s=0.2",
+              "run.total_frames=0", timeout=300)
+    report = [l for l in r.stderr.splitlines() if "failed 3 times in a row" in l]
+    check("errors: a crash-looping llama_server is reported once with its log and ends the run (rc %s)" % r.returncode,
+          r.returncode == 1 and len(report) == 1 and "llama_server 0" in report[0] and "Last lines of" in r.stderr
+          and r.stderr.count("restarting in") == 2, r.stderr[-2500:])
+
+
+def test_mask(spur, repo, tmp):
+    # The chain with LEFT masked at the wall: unrolls carry masks, the learner trains with
+    # them, and the task is still solved.
+    r = train(spur, repo, "ci_chain.yaml", tmp, "run.name=masked", "env.chain.mask_wall=true")
+    s = summary(tmp, "masked") if r.returncode == 0 else {}
+    check("mask: a masked-action env trains end to end (return %.3f, dropped %s)" % (s.get("mean_return_100", 0), s.get("dropped_malformed")),
+          r.returncode == 0 and s["finished"] and s["dropped_malformed"] == 0 and s["mean_return_100"] >= 0.8, r.stderr[-2000:])
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--spur", required=True)
     ap.add_argument("--repo", required=True)
     ap.add_argument("--only", default="")
     args = ap.parse_args()
-    tests = [("chain", test_chain), ("tb", test_tb), ("yaml", test_yaml), ("resume", test_resume),
+    tests = [("chain", test_chain), ("tb", test_tb), ("eval", test_eval), ("yaml", test_yaml), ("resume", test_resume),
              ("actor", test_actor_restart), ("nethack", test_nethack), ("intrinsic", test_intrinsic),
-             ("default", test_default)]
+             ("default", test_default), ("errors", test_errors), ("mask", test_mask)]
     with tempfile.TemporaryDirectory(prefix="spur-train-test-") as tmp:
         for name, fn in tests:
             if args.only and name not in args.only.split(","):

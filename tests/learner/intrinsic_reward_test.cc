@@ -31,10 +31,10 @@ TEST_CASE("intrinsic reward: each step gets the reward of its resulting message,
   CHECK(rt.version() == 1);
   // An unroll with T = 2, B = 2; texts: 0 "", 1 "You kill the newt!", 2 "never labelled".
   const std::vector<std::string> texts{"", "You kill the newt!", "never labelled"};
-  const auto ids = torch::tensor({1, 0, 0, 1, 2, 1}, torch::kInt32).view({3, 2});  // [T+1, B]
+  const auto ids = torch::tensor({0, 1, 2, 1}, torch::kInt32).view({2, 2});  // [T, B]: each step's resulting message
   const auto r = rt.lookup(texts, ids);
   REQUIRE(r.sizes() == torch::IntArrayRef({2, 2}));
-  // Step t uses row t+1: row 1 = (0, 1) -> ("", kill), row 2 = (2, 1) -> (unseen, kill).
+  // Step t uses its own row: row 0 = (0, 1) -> ("", kill), row 1 = (2, 1) -> (unseen, kill).
   CHECK(r[0][0].item<float>() == 0.0f);
   CHECK(r[0][1].item<float>() == 1.0f);
   CHECK(r[1][0].item<float>() == 0.0f);
@@ -57,10 +57,10 @@ TEST_CASE("intrinsic reward: older snapshots are ignored and malformed ones refu
   CHECK(rt.version() == 2);
 }
 
-TEST_CASE("intrinsic reward: message counts cover the rewarded steps (rows 1..T) only") {
-  // T = 2, B = 2; row 0 is the message before the unroll and is not counted.
+TEST_CASE("intrinsic reward: message counts cover every rewarded step") {
+  // T = 2, B = 2: each entry is one step's resulting message.
   const std::vector<std::string> texts = {"a", "b", "c"};
-  const auto ids = torch::tensor({2, 2, 0, 1, 0, 7}, torch::kInt64).view({3, 2});  // 7: out of range, skipped
+  const auto ids = torch::tensor({0, 1, 0, 7}, torch::kInt64).view({2, 2});  // 7: out of range, skipped
   std::unordered_map<std::string, uint32_t> counts = {{"a", 5}};
   spur::countMessages(texts, ids, counts);
   CHECK(counts.at("a") == 5 + 2);
@@ -78,7 +78,7 @@ TEST_CASE("intrinsic reward: a restarted reward learner's snapshots are taken al
   REQUIRE(rt.apply(old_instance.getRoot<spur::schema::RewardTable>().asReader()).isOk());
   REQUIRE(rt.apply(restarted.getRoot<spur::schema::RewardTable>().asReader()).isOk());
   CHECK(rt.version() == 1);
-  const auto r = rt.lookup({"a", "b"}, torch::tensor({0, 0, 0, 1}, torch::kInt64).view({2, 2}));
+  const auto r = rt.lookup({"a", "b"}, torch::tensor({0, 1}, torch::kInt64).view({1, 2}));
   CHECK(r[0][0].item<float>() == 0.0f);  // the old instance's table is gone
   CHECK(r[0][1].item<float>() == 1.0f);
 }

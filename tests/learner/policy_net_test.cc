@@ -44,7 +44,7 @@ TEST_CASE("policy net: the recurrent core equals step-by-step GRU and LSTM cells
     CAPTURE(core);
     torch::manual_seed(3);
     spur::ModelOptions o;
-    o.type = "mlp";
+    o.type = spur::ModelType::kMlp;
     o.core = core;
     o.hidden_size = 16;
     o.encoder_width = 8;

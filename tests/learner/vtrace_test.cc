@@ -99,7 +99,7 @@ TEST_CASE("rewards: ONI's combination divides the intrinsic part by count^beta")
 TEST_CASE("appo: the trainer learns a two-armed bandit") {
   // One observation, two actions, reward 1 for action 1: P(action 1) must approach 1.
   spur::ModelOptions mo;
-  mo.type = "mlp";
+  mo.type = spur::ModelType::kMlp;
   mo.hidden_size = 16;
   mo.encoder_width = 16;
   std::vector<spur::TensorSpec> spec{{"features", spur::DType::kFloat32, {4}}};
@@ -122,6 +122,7 @@ TEST_CASE("appo: the trainer learns a two-armed bandit") {
     }
     b.actions = torch::multinomial(torch::softmax(logits, -1).view({T * B, 2}), 1).view({T, B});
     b.behaviour_logits = logits;
+    b.behaviour_logp = torch::log_softmax(logits, -1).gather(-1, b.actions.unsqueeze(-1)).squeeze(-1);
     b.rewards = b.actions.to(torch::kFloat32);
     b.dones = torch::ones({T, B});
     trainer.step(b);

@@ -15,7 +15,7 @@ namespace {
 
 spur::RewardOptions options(const std::string& type) {
   spur::RewardOptions o;
-  o.type = type;
+  REQUIRE(spur::enumFromName(type, &o.type));
   o.int_coeff = 1;
   o.model_batch_size = 64;
   o.model_lr = 1e-3;

@@ -1,0 +1,203 @@
+#include "launch/eval.h"
+
+#include <spdlog/spdlog.h>
+#include <torch/torch.h>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "core/config.h"
+#include "core/status.h"
+#include "core/subprocess.h"
+#include "launch/local_llm.h"
+#include "launch/spur_config.h"
+#include "learner/checkpoint.h"
+#include "models/policy_net.h"
+#include "models/torch_codec.h"
+
+namespace spur {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct EvalArgs {
+  std::string run_dir, checkpoint, ttyrec_dir, out;
+  int64_t episodes = 20;
+  int64_t max_steps = 1000000;
+  uint64_t seed = 1000003;  // far from training's seeds
+  bool greedy = false;
+  std::vector<std::string> overrides;
+};
+
+struct EpisodeResult {
+  double episode_return = 0;
+  int64_t length = 0;
+  EndStatus end_status = EndStatus::kRunning;
+  std::vector<EpisodeMetric> metrics;
+};
+
+// One observation of one env as [1, 1, ...] tensors (T = 1, B = 1).
+ObsMap observe(const Env& env) {
+  ObsMap obs;
+  const auto& spec = env.observationSpec();
+  for (std::size_t i = 0; i < spec.size(); ++i) {
+    std::vector<int64_t> shape{1, 1};
+    shape.insert(shape.end(), spec[i].shape.begin(), spec[i].shape.end());
+    obs[spec[i].name] = torch::from_blob(const_cast<void*>(env.observation(i).data), shape, torch::TensorOptions().dtype(toTorch(spec[i].dtype))).clone();
+  }
+  return obs;
+}
+
+EpisodeResult playEpisode(Env& env, PolicyNetImpl& net, uint64_t seed, const EvalArgs& a) {
+  torch::NoGradGuard no_grad;
+  env.reset(seed);
+  auto state = torch::zeros({1, net.stateSize()});
+  const int64_t A = env.actionSpace().size();
+  EpisodeResult r;
+  for (int64_t step = 0; step < a.max_steps; ++step) {
+    auto out = net.forward(observe(env), state, torch::zeros({1, 1}));
+    state = out.state;
+    torch::Tensor mask;
+    if (auto m = env.actionMask(); !m.empty()) mask = torch::from_blob(const_cast<uint8_t*>(m.data()), {A}, torch::kUInt8).clone();
+    const auto log_probs = maskedLogSoftmax(out.logits[0][0], mask);
+    const int64_t action = a.greedy ? log_probs.argmax().item<int64_t>() : torch::multinomial(log_probs.exp(), 1).item<int64_t>();
+    const StepResult s = env.step(action);
+    r.episode_return += s.reward;
+    ++r.length;
+    if (s.done) {
+      r.end_status = s.end_status;
+      r.metrics = env.episodeMetrics();
+      return r;
+    }
+  }
+  throw Error(StatusCode::kFailedPrecondition, "an episode ran past --max-steps " + std::to_string(a.max_steps) + " without ending");
+}
+
+// Mean and the half-width of its normal 95% interval.
+std::pair<double, double> meanAndInterval(const std::vector<double>& v) {
+  const double n = static_cast<double>(v.size());
+  double mean = 0;
+  for (double x : v) mean += x / n;
+  if (v.size() < 2) return {mean, 0.0};
+  double var = 0;
+  for (double x : v) var += (x - mean) * (x - mean) / (n - 1);
+  return {mean, 1.96 * std::sqrt(var / n)};
+}
+
+int runEval(const EvalArgs& a) {
+  torch::set_num_threads(1);
+  const fs::path run(a.run_dir);
+  if (!fs::exists(run / "config.yaml")) throw Error(StatusCode::kNotFound, a.run_dir + ": no config.yaml (is it a run directory of spur train?)");
+  SpurConfig cfg = config::load<SpurConfig>((run / "config.yaml").string(), a.overrides);
+  if (!a.ttyrec_dir.empty()) cfg.env.sections.map[cfg.env.name]["ttyrec_dir"] = fs::absolute(a.ttyrec_dir).string();
+  std::unique_ptr<Env> env;
+  try {
+    env = makeEnv(cfg.env, 0);
+  } catch (const Error& e) {
+    if (!a.ttyrec_dir.empty() && std::string(e.what()).find("ttyrec_dir: unknown key") != std::string::npos)
+      throw Error(StatusCode::kInvalidArgument, "--ttyrec: env '" + cfg.env.name + "' does not record ttyrecs");
+    throw;
+  }
+  const std::string file = a.checkpoint.empty() ? latestCheckpointFile(run / "checkpoints") : a.checkpoint;
+  if (file.empty()) throw Error(StatusCode::kNotFound, a.run_dir + ": no checkpoint in " + (run / "checkpoints").string() + " (give --checkpoint PATH)");
+  if (!fs::exists(file)) throw Error(StatusCode::kNotFound, "--checkpoint " + file + ": no such file");
+  auto net = makePolicyNet(cfg.model, env->observationSpec(), env->actionSpace().size());
+  loadPolicyWeights(file, *net);
+  net->eval();
+  torch::manual_seed(a.seed);
+
+  std::ofstream out;
+  if (!a.out.empty()) {
+    out.open(a.out);
+    if (!out) throw Error(StatusCode::kInvalidArgument, "--out " + a.out + ": cannot open for writing");
+  }
+  std::printf("spur eval: %s, checkpoint %s, %lld episodes, %s actions, seeds %llu..\n", a.run_dir.c_str(), file.c_str(), static_cast<long long>(a.episodes),
+              a.greedy ? "greedy" : "sampled", static_cast<unsigned long long>(a.seed));
+  std::map<std::string, std::vector<double>> values;  // in the order rows are printed: see below
+  std::map<std::string, int64_t> statuses;
+  std::vector<std::string> metric_names;
+  for (int64_t k = 0; k < a.episodes; ++k) {
+    const uint64_t seed = a.seed + static_cast<uint64_t>(k);
+    const EpisodeResult r = playEpisode(*env, *net, seed, a);
+    const bool success = r.end_status == EndStatus::kTaskSuccessful;
+    values["return"].push_back(r.episode_return);
+    values["length"].push_back(static_cast<double>(r.length));
+    values["success"].push_back(success ? 1.0 : 0.0);
+    nlohmann::json metrics = nlohmann::json::object();
+    for (const auto& m : r.metrics) {
+      if (!values.count(m.name)) metric_names.push_back(m.name);
+      values[m.name].push_back(m.value);
+      metrics[m.name] = m.value;
+    }
+    ++statuses[std::string(endStatusName(r.end_status))];
+    if (out.is_open()) {
+      nlohmann::json line{{"episode", k}, {"seed", seed}, {"return", r.episode_return}, {"length", r.length}, {"success", success},
+                          {"end_status", endStatusName(r.end_status)}, {"metrics", metrics}};
+      out << line.dump() << '\n';
+    }
+  }
+  std::printf("\n%-14s %12s %12s %12s %12s\n", "", "mean", "95% +-", "min", "max");
+  std::vector<std::string> rows{"return", "length", "success"};
+  rows.insert(rows.end(), metric_names.begin(), metric_names.end());
+  for (const auto& name : rows) {
+    const auto& v = values[name];
+    if (v.empty()) continue;
+    const auto [mean, half] = meanAndInterval(v);
+    std::printf("%-14s %12.3f %12.3f %12.3f %12.3f\n", name.c_str(), mean, half, *std::min_element(v.begin(), v.end()), *std::max_element(v.begin(), v.end()));
+  }
+  std::printf("end status    ");
+  for (const auto& [status, n] : statuses) std::printf(" %s %lld (%.0f%%)", status.c_str(), static_cast<long long>(n), 100.0 * static_cast<double>(n) / static_cast<double>(a.episodes));
+  std::printf("\n");
+  if (out.is_open()) {
+    out.flush();
+    if (!out) throw Error(StatusCode::kDataLoss, "--out " + a.out + ": write failed");
+    std::printf("episodes written to %s\n", a.out.c_str());
+  }
+  return 0;
+}
+
+struct PlotArgs {
+  std::vector<std::string> runs;
+  std::string out = "curves.png";
+};
+
+int runPlot(const PlotArgs& a) {
+  // Drawing is matplotlib's job; the script reads the event files with TensorBoard's own
+  // reader, so what is plotted is what TensorBoard shows.
+  std::vector<std::string> argv{projectPython(), resolveSourcePath("launch/plot_curves.py"), "--out", a.out};
+  argv.insert(argv.end(), a.runs.begin(), a.runs.end());
+  SubprocessResult r;
+  throwIfError(runSubprocess(argv, &r));
+  std::fputs(r.output.c_str(), stdout);
+  if (r.exit_code != 0) throw Error(StatusCode::kInvalidArgument, "spur plot: " + resolveSourcePath("launch/plot_curves.py") + " failed (exit code " + std::to_string(r.exit_code) + ")");
+  return 0;
+}
+
+}  // namespace
+
+void addEvalCommands(CLI::App& app) {
+  auto a = std::make_shared<EvalArgs>();
+  auto* eval = app.add_subcommand("eval", "Play a trained policy: a table of return, length, success and the env's metrics, one JSON line per episode");
+  eval->add_option("run_dir", a->run_dir, "Run directory of spur train")->required();
+  eval->add_option("--checkpoint", a->checkpoint, "Checkpoint file (default: the run's latest)");
+  eval->add_option("--episodes", a->episodes, "Episodes to play")->capture_default_str()->check(CLI::PositiveNumber);
+  eval->add_flag("--greedy", a->greedy, "Take the most probable action instead of sampling");
+  eval->add_option("--ttyrec", a->ttyrec_dir, "Record the episodes here (envs that record ttyrecs: nethack)");
+  eval->add_option("--out", a->out, "Write one JSON line per episode here");
+  eval->add_option("--seed", a->seed, "Episode k is played with env seed SEED+k")->capture_default_str();
+  eval->add_option("--max-steps", a->max_steps, "Give up on an episode longer than this")->capture_default_str()->check(CLI::PositiveNumber);
+  eval->add_option("overrides", a->overrides, "Overrides of the run's config a.b.c=value (e.g. env.nethack.max_episode_steps=10000)");
+  eval->callback([a] { std::exit(runEval(*a)); });
+
+  auto p = std::make_shared<PlotArgs>();
+  auto* plot = app.add_subcommand("plot", "Learning curves (return, success, intrinsic reward, fps) of one or several runs, one PNG");
+  plot->add_option("runs", p->runs, "Run directories of spur train")->required()->check(CLI::ExistingDirectory);
+  plot->add_option("--out", p->out, "PNG file to write")->capture_default_str();
+  plot->callback([p] { std::exit(runPlot(*p)); });
+}
+
+}  // namespace spur

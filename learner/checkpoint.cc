@@ -1,0 +1,107 @@
+#include "learner/checkpoint.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <regex>
+#include <utility>
+#include <vector>
+
+#include "core/status.h"
+
+namespace spur {
+
+namespace fs = std::filesystem;
+
+void CheckpointStore::save(AppoTrainer& trainer, const LearnerCounters& c) const {
+  fs::create_directories(dir_);
+  torch::serialize::OutputArchive archive;
+  for (const auto& p : trainer.net().named_parameters(true)) archive.write("model/" + p.key(), p.value());
+  for (const auto& b : trainer.net().named_buffers(true)) archive.write("model/" + b.key(), b.value(), /*is_buffer=*/true);
+  torch::serialize::OutputArchive opt;
+  trainer.optimizer().save(opt);
+  archive.write("optimizer", opt);
+  archive.write("counters", torch::tensor({c.frames, c.updates, c.episodes}, torch::kInt64));
+  archive.write("rng", at::detail::getDefaultCPUGenerator().get_state());
+  // Atomic: write a temp file, rename it, then point `latest` at it the same way.
+  const std::string name = "ckpt-" + std::to_string(c.updates) + ".pt";
+  const fs::path tmp = dir_ / (name + ".tmp");
+  archive.save_to(tmp.string());
+  fs::rename(tmp, dir_ / name);
+  const fs::path link_tmp = dir_ / "latest.tmp";
+  fs::remove(link_tmp);
+  fs::create_symlink(name, link_tmp);
+  fs::rename(link_tmp, dir_ / "latest");
+  // Keep the newest `keep`.
+  std::vector<std::pair<int64_t, fs::path>> all;
+  const std::regex re("ckpt-([0-9]+)\\.pt");
+  for (const auto& e : fs::directory_iterator(dir_)) {
+    std::smatch m;
+    const std::string f = e.path().filename().string();
+    if (std::regex_match(f, m, re)) all.emplace_back(std::stoll(m[1]), e.path());
+  }
+  std::sort(all.begin(), all.end());
+  for (std::size_t i = 0; i + static_cast<std::size_t>(keep_) < all.size(); ++i) fs::remove(all[i].second);
+}
+
+std::string latestCheckpointFile(const fs::path& dir) {
+  const fs::path latest = dir / "latest";
+  std::error_code ec;
+  if (!fs::exists(latest, ec)) return "";
+  return fs::canonical(latest).string();
+}
+
+namespace {
+
+void readWeights(torch::serialize::InputArchive& archive, PolicyNetImpl& net) {
+  torch::NoGradGuard no_grad;
+  for (auto& p : net.named_parameters(true)) {
+    torch::Tensor t;
+    archive.read("model/" + p.key(), t);
+    p.value().copy_(t);
+  }
+  for (auto& b : net.named_buffers(true)) {
+    torch::Tensor t;
+    archive.read("model/" + b.key(), t, /*is_buffer=*/true);
+    b.value().copy_(t);
+  }
+}
+
+}  // namespace
+
+bool CheckpointStore::loadLatest(AppoTrainer& trainer, LearnerCounters* c) const {
+  const std::string file = latestCheckpointFile(dir_);
+  if (file.empty()) return false;
+  torch::serialize::InputArchive archive;
+  try {
+    archive.load_from(file);
+    readWeights(archive, trainer.net());
+    torch::serialize::InputArchive opt;
+    archive.read("optimizer", opt);
+    trainer.optimizer().load(opt);
+    torch::Tensor counters, rng;
+    archive.read("counters", counters);
+    archive.read("rng", rng);
+    auto gen = at::detail::getDefaultCPUGenerator();
+    gen.set_state(rng);
+    c->frames = counters[0].item<int64_t>();
+    c->updates = counters[1].item<int64_t>();
+    c->episodes = counters[2].item<int64_t>();
+  } catch (const c10::Error& e) {
+    throw Error(StatusCode::kDataLoss, "cannot resume from checkpoint " + file + ": " + e.what_without_backtrace() + " (move it away to start over)");
+  }
+  spdlog::info("learner: resumed from {} (update {}, {} frames, {} episodes)", file, c->updates, c->frames, c->episodes);
+  return true;
+}
+
+void loadPolicyWeights(const std::string& file, PolicyNetImpl& net) {
+  try {
+    torch::serialize::InputArchive archive;
+    archive.load_from(file);
+    readWeights(archive, net);
+  } catch (const c10::Error& e) {
+    throw Error(StatusCode::kDataLoss, "checkpoint " + file + " does not hold this run's network: " + e.what_without_backtrace());
+  }
+}
+
+}  // namespace spur
