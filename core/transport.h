@@ -59,9 +59,9 @@ class MessageSocket {
 
   // Sends the message; false when it could not be queued within `timeout` (the peer is
   // slow or absent and the high-water mark is reached).
-  bool send(capnp::MessageBuilder& message, std::chrono::milliseconds timeout);
+  [[nodiscard]] bool send(capnp::MessageBuilder& message, std::chrono::milliseconds timeout);
   // Sends raw bytes (tests use this to send malformed messages).
-  bool sendBytes(const void* data, std::size_t size, std::chrono::milliseconds timeout);
+  [[nodiscard]] bool sendBytes(const void* data, std::size_t size, std::chrono::milliseconds timeout);
 
   // The next message, or nullopt after `timeout`. The message is not parsed yet.
   std::optional<ReceivedMessage> receive(std::chrono::milliseconds timeout);
@@ -71,7 +71,7 @@ class MessageSocket {
   std::optional<std::pair<std::string, ReceivedMessage>> receiveRouted(std::chrono::milliseconds timeout);
   // ROUTER only: sends to the peer with this identity; false when it could not be queued
   // within `timeout`. A reply to a peer that has gone is silently discarded by ZeroMQ.
-  bool sendRouted(const std::string& identity, capnp::MessageBuilder& message, std::chrono::milliseconds timeout);
+  [[nodiscard]] bool sendRouted(const std::string& identity, capnp::MessageBuilder& message, std::chrono::milliseconds timeout);
 
   // The address actually bound (resolves tcp://...:* ports).
   std::string lastEndpoint() const;

@@ -98,7 +98,9 @@ int runLearner(const LearnerRoleOptions& o, const std::atomic<bool>& stop) {
     auto p = msg.initRoot<schema::Params>();
     writeParams(p, *net, static_cast<uint64_t>(counters.updates));
     p.getSender().setRole(schema::Role::LEARNER);
-    pub.send(msg, 100ms);
+    // PUB never blocks; a publication that finds no queue room is superseded by the next
+    // (after every update and at least every second).
+    if (!pub.send(msg, 100ms)) spdlog::debug("learner: parameters of update {} not published (queue full)", counters.updates);
   };
 
   // Intrinsic rewards: new message texts go out to the reward learner; its snapshots
@@ -116,6 +118,7 @@ int runLearner(const LearnerRoleOptions& o, const std::atomic<bool>& stop) {
     spdlog::info("learner: intrinsic reward '{}': new messages to {}, reward tables from {}", enumName(o.reward.type), o.messages_address, o.rewards_address);
   }
   double last_intrinsic_mean = 0, last_extrinsic_mean = 0;
+  int64_t unsent_message_batches = 0;
 
   TensorBoardWriter tb((fs::path(o.run_dir) / "tb" / "learner").string());
   tb.text("config", "```\n" + o.resolved_config + "\n```", counters.frames);
@@ -193,7 +196,9 @@ int runLearner(const LearnerRoleOptions& o, const std::atomic<bool>& stop) {
             texts.set(i, text);
             ns.set(i++, n);
           }
-          messages_pub->send(out, 100ms);
+          // A lost batch delays labels only: its messages come again in later batches.
+          if (!messages_pub->send(out, 100ms) && ++unsent_message_batches % 10 == 1)
+            spdlog::warn("learner: a message batch for the reward learner could not be sent ({} so far)", unsent_message_batches);
         }
         last_intrinsic_mean = intrinsic_r.mean().item<double>();
       }

@@ -154,7 +154,7 @@ struct Waiter {
 
 struct Counters {
   int64_t requests = 0, bad_requests = 0, items = 0, store_hits = 0, merged = 0, labelled = 0, no_label = 0, backend_errors = 0,
-          dropped = 0, gave_up = 0;
+          dropped = 0, gave_up = 0, unsent_replies = 0;
   double backend_seconds = 0;
   int64_t backend_calls = 0;
 };
@@ -198,6 +198,12 @@ int runLlmServer(const LlmServerRoleOptions& o, const std::atomic<bool>& stop) {
     r.setRequestId(request);
     return r;
   };
+  // A reply ZeroMQ cannot queue (the client is gone or not reading) is counted, not
+  // retried: the labels stay in the store and the client's next request gets them from there.
+  auto reply = [&](const std::string& client, capnp::MessageBuilder& msg) {
+    if (router.sendRouted(client, msg, 100ms)) return;
+    if (++c.unsent_replies % 10 == 1) spdlog::warn("llm_server: a reply could not be sent ({} so far); the client gets the labels from the store next time", c.unsent_replies);
+  };
   // Replies grouped per (client, request).
   using Entries = std::map<std::pair<std::string, uint64_t>, std::vector<std::pair<uint32_t, Label>>>;
   auto sendReplies = [&](const Entries& entries) {
@@ -209,7 +215,7 @@ int runLlmServer(const LlmServerRoleOptions& o, const std::atomic<bool>& stop) {
         list[static_cast<unsigned>(i)].setIndex(labels[i].first);
         list[static_cast<unsigned>(i)].setLabel(static_cast<int8_t>(labels[i].second));
       }
-      router.sendRouted(to.first, msg, 100ms);
+      reply(to.first, msg);
     }
   };
   auto answerWaiters = [&](const std::string& id, Label label, Entries& out) {
@@ -223,7 +229,7 @@ int runLlmServer(const LlmServerRoleOptions& o, const std::atomic<bool>& stop) {
     spdlog::warn("llm_server: refused a request from a client: {}", why);
     capnp::MallocMessageBuilder msg;
     initReply(msg, request).setError(why);
-    router.sendRouted(client, msg, 100ms);
+    reply(client, msg);
   };
 
   auto handleRequest = [&](const std::string& client, ReceivedMessage& m) {
@@ -280,7 +286,7 @@ int runLlmServer(const LlmServerRoleOptions& o, const std::atomic<bool>& stop) {
         list[static_cast<unsigned>(i)].setIndex(hits[i].first);
         list[static_cast<unsigned>(i)].setLabel(static_cast<int8_t>(hits[i].second));
       }
-      router.sendRouted(client, msg, 100ms);
+      reply(client, msg);
     } catch (const kj::Exception& e) {
       return refuse(client, 0, std::string("malformed request: ") + e.getDescription().cStr());
     }
@@ -347,6 +353,7 @@ int runLlmServer(const LlmServerRoleOptions& o, const std::atomic<bool>& stop) {
       tb->scalar("annotator/parse_failures", static_cast<double>(c.no_label), step);
       tb->scalar("annotator/backend_errors", static_cast<double>(c.backend_errors), step);
       tb->scalar("annotator/dropped", static_cast<double>(c.dropped), step);
+      tb->scalar("annotator/unsent_replies", static_cast<double>(c.unsent_replies), step);
       tb->flush();
     }
     last_c = c;

@@ -125,7 +125,8 @@ int runRewardLearner(const RewardLearnerRoleOptions& o, const std::atomic<bool>&
       texts.set(i, text);
       values.set(i++, r);
     }
-    rewards.send(msg, 100ms);
+    // A snapshot PUB cannot queue is simply republished at the next interval.
+    if (!rewards.send(msg, 100ms)) spdlog::debug("reward_learner: reward table {} not sent (no subscriber queue room)", version);
     last_publish = Clock::now();
     published_once = true;
   };
