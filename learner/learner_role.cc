@@ -17,6 +17,7 @@
 #include "core/tensorboard.h"
 #include "core/transport.h"
 #include "learner/appo.h"
+#include "learner/batch_assembler.h"
 #include "learner/checkpoint.h"
 #include "learner/episode_window.h"
 #include "learner/intrinsic_reward.h"
@@ -155,59 +156,29 @@ int runLearner(const LearnerRoleOptions& o, const std::atomic<bool>& stop) {
       pending.push_back(std::move(*u));
     }
     if (static_cast<int64_t>(pending.size()) >= unrolls_per_batch) {
-      TrainBatch batch;
-      std::vector<torch::Tensor> parts;
-      auto cat = [&](auto member, int dim) {
-        parts.clear();
-        for (auto& p : pending) parts.push_back(p.*member);
-        return torch::cat(parts, dim);
-      };
-      for (const auto& s : spec) {
-        parts.clear();
-        for (auto& p : pending) parts.push_back(p.obs.at(s.name));
-        batch.obs[s.name] = torch::cat(parts, 1);
-      }
-      batch.actions = cat(&UnrollData::actions, 1);
-      batch.behaviour_logits = cat(&UnrollData::logits, 1);
-      batch.behaviour_logp = cat(&UnrollData::behaviour_logp, 1);
-      if (layout.masked_actions) batch.action_mask = cat(&UnrollData::action_mask, 1);
-      batch.dones = cat(&UnrollData::dones, 1).to(torch::kFloat32);
-      batch.initial_state = cat(&UnrollData::rnn_state, 0);
-      const auto counts = cat(&UnrollData::message_counts, 1);  // each step's resulting message's count in its episode
-      const auto extrinsic = cat(&UnrollData::rewards, 1);
-      torch::Tensor intrinsic_r;
-      if (intrinsic) {
-        parts.clear();
-        std::unordered_map<std::string, uint32_t> occurrences;  // this batch's resulting messages
-        for (auto& p : pending) {
-          parts.push_back(reward_table.lookup(p.messages, p.message_ids));
-          countMessages(p.messages, p.message_ids, occurrences);
+      AssembledBatch assembled = assembleBatch(pending, layout, o.reward, intrinsic ? &reward_table : nullptr);
+      if (!assembled.messages.empty()) {
+        capnp::MallocMessageBuilder out;
+        auto mb = out.initRoot<schema::MessageBatch>();
+        mb.setSchemaVersion(schema::CURRENT_VERSION);
+        mb.getSender().setRole(schema::Role::LEARNER);
+        auto texts = mb.initTexts(static_cast<unsigned>(assembled.messages.size()));
+        auto ns = mb.initCounts(static_cast<unsigned>(assembled.messages.size()));
+        unsigned i = 0;
+        for (const auto& [text, n] : assembled.messages) {
+          texts.set(i, text);
+          ns.set(i++, n);
         }
-        intrinsic_r = torch::cat(parts, 1);
-        if (!occurrences.empty()) {
-          capnp::MallocMessageBuilder out;
-          auto mb = out.initRoot<schema::MessageBatch>();
-          mb.setSchemaVersion(schema::CURRENT_VERSION);
-          mb.getSender().setRole(schema::Role::LEARNER);
-          auto texts = mb.initTexts(static_cast<unsigned>(occurrences.size()));
-          auto ns = mb.initCounts(static_cast<unsigned>(occurrences.size()));
-          unsigned i = 0;
-          for (const auto& [text, n] : occurrences) {
-            texts.set(i, text);
-            ns.set(i++, n);
-          }
-          // A lost batch delays labels only: its messages come again in later batches.
-          if (!messages_pub->send(out, 100ms) && ++unsent_message_batches % 10 == 1)
-            spdlog::warn("learner: a message batch for the reward learner could not be sent ({} so far)", unsent_message_batches);
-        }
-        last_intrinsic_mean = intrinsic_r.mean().item<double>();
+        // A lost batch delays labels only: its messages come again in later batches.
+        if (!messages_pub->send(out, 100ms) && ++unsent_message_batches % 10 == 1)
+          spdlog::warn("learner: a message batch for the reward learner could not be sent ({} so far)", unsent_message_batches);
       }
-      last_extrinsic_mean = extrinsic.mean().item<double>();
-      batch.rewards = combineRewards(o.reward, extrinsic, intrinsic_r, counts);
+      if (intrinsic) last_intrinsic_mean = assembled.intrinsic.mean().item<double>();
+      last_extrinsic_mean = assembled.extrinsic.mean().item<double>();
       if (o.learner.lr_schedule == LrSchedule::kLinear)
         trainer.setLearningRate(o.learner.learning_rate * std::max(0.0, 1.0 - static_cast<double>(counters.frames) / static_cast<double>(o.run.total_frames)));
-      stats = trainer.step(batch);
-      counters.frames += T * B * static_cast<int64_t>(pending.size());
+      stats = trainer.step(assembled.batch);
+      counters.frames += assembled.frames;
       ++counters.updates;
       pending.clear();
       receiver.setPolicyVersion(static_cast<uint64_t>(counters.updates));
