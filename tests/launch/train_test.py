@@ -165,6 +165,10 @@ def test_nethack(spur, repo, tmp):
     check("nethack: a tiny NetHack run trains %s frames, %s episodes" % (s.get("frames"), s.get("episodes")),
           r.returncode == 0 and s["finished"] and s["frames"] >= 20000 and s["episodes"] > 0 and s["dropped_malformed"] == 0
           and "progress: frames" in r.stdout, r.stdout[-1500:] + r.stderr[-1500:])
+    depth = tb_values(os.path.join(tmp, "ci_tiny"), "learner", "episode/depth") if r.returncode == 0 else []
+    success = tb_values(os.path.join(tmp, "ci_tiny"), "learner", "episode/success_rate") if r.returncode == 0 else []
+    check("nethack: episode/depth (last %s) and episode/success_rate reach TensorBoard" % (depth[-1:] or "none"),
+          len(depth) > 0 and min(depth) >= 1 and len(success) > 0, "depth %s success %s" % (depth, success))
 
 
 def tb_values(rundir, role, tag):
