@@ -1,5 +1,6 @@
 #include "reward_model/reward_learner_role.h"
 
+#include <kj/exception.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -17,6 +18,7 @@
 #include "core/status.h"
 #include "core/tensorboard.h"
 #include "core/transport.h"
+#include "reward_model/label_requests.h"
 
 namespace spur {
 namespace {
@@ -24,12 +26,6 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
-
-struct Request {
-  std::vector<LabelRequestItem> items;
-  std::vector<bool> answered;
-  Clock::time_point sent;
-};
 
 Clock::duration seconds(double s) { return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s)); }
 
@@ -98,14 +94,10 @@ int runRewardLearner(const RewardLearnerRoleOptions& o, const std::atomic<bool>&
   spdlog::info("reward_learner: {} ({}), messages from {}, tables to {}{}", enumName(o.reward.type), model->summary(), o.messages_address, o.rewards_address,
                ask_llm ? ", labels from " + o.llm_address : "");
 
-  std::deque<LabelRequestItem> to_ask;      // newest at the back (asked first)
-  std::unordered_set<std::string> queued;   // keys in to_ask or in flight
-  std::deque<std::pair<Clock::time_point, LabelRequestItem>> retry;  // "no label" answers, asked again later
-  std::unordered_set<std::string> cooling;  // keys in retry: not asked again before their time
-  std::unordered_map<uint64_t, Request> in_flight;
-  uint64_t next_request = 1, version = 0;
+  LabelRequestQueue requests({o.reward.max_waiting, o.request_items, o.max_requests_in_flight, o.retry_no_label_s, o.request_timeout_s});
+  uint64_t version = 0;
   const uint64_t instance = std::random_device{}() | (static_cast<uint64_t>(std::random_device{}()) << 32);
-  int64_t no_labels = 0, refused = 0, bad = 0, labels_received = 0, train_steps = 0, dropped = 0;
+  int64_t no_labels = 0, refused = 0, bad = 0, labels_received = 0, train_steps = 0;
   auto last_publish = Clock::now() - 1h, last_report = Clock::now(), last_checkpoint = Clock::now();
   const auto start = Clock::now();
   bool published_once = false;
@@ -130,35 +122,19 @@ int runRewardLearner(const RewardLearnerRoleOptions& o, const std::atomic<bool>&
     last_publish = Clock::now();
     published_once = true;
   };
-  auto enqueue = [&](LabelRequestItem item) {
-    const std::string key = item.key();
-    if (cooling.count(key) || !queued.insert(key).second) return;
-    to_ask.push_back(std::move(item));
-    // Bounded: the newest items win, as ONI's annotator keeps the newest; a dropped
-    // message is asked again the next time a batch shows it.
-    while (static_cast<int64_t>(to_ask.size()) > std::max<int64_t>(o.reward.max_waiting, 1)) {
-      queued.erase(to_ask.front().key());
-      to_ask.pop_front();
-      ++dropped;
-    }
-  };
-  auto later = [&](const LabelRequestItem& item) {
-    // Singles are asked again after a while; a pair is dropped (others will be sampled).
-    if (!item.second && cooling.insert(item.key()).second) retry.push_back({Clock::now() + seconds(o.retry_no_label_s), item});
-  };
-
   auto report = [&] {
     last_report = Clock::now();
     spdlog::info("reward_learner: {} | waiting {} | in flight {} | labels {} | no label {} | refused {} | dropped {} | table version {} ({} entries)",
-                 model->summary(), to_ask.size(), in_flight.size(), labels_received, no_labels, refused, dropped, version, model->rewards().size());
+                 model->summary(), requests.waiting(), requests.inFlight(), labels_received, no_labels, refused, requests.dropped(), version,
+                 model->rewards().size());
     if (!tb) return;
     const auto step = static_cast<int64_t>(std::chrono::duration<double>(Clock::now() - start).count());
     for (const auto& [name, value] : model->scalars()) tb->scalar("reward_model/" + name, value, step);
     tb->scalar("reward_model/version", static_cast<double>(version), step);
     tb->scalar("reward_model/table_size", static_cast<double>(model->rewards().size()), step);
-    tb->scalar("reward_model/waiting", static_cast<double>(to_ask.size()), step);
+    tb->scalar("reward_model/waiting", static_cast<double>(requests.waiting()), step);
     tb->scalar("reward_model/labels_received", static_cast<double>(labels_received), step);
-    tb->scalar("reward_model/dropped", static_cast<double>(dropped), step);
+    tb->scalar("reward_model/dropped", static_cast<double>(requests.dropped()), step);
     tb->flush();
   };
 
@@ -178,8 +154,8 @@ int runRewardLearner(const RewardLearnerRoleOptions& o, const std::atomic<bool>&
           MessageCounts mc;
           mc.reserve(texts.size());
           for (unsigned i = 0; i < texts.size(); ++i) mc.emplace_back(std::string(texts[i].cStr(), texts[i].size()), counts.size() ? counts[i] : 1u);
-          const bool want_pairs = to_ask.size() < 2 * static_cast<std::size_t>(o.request_items);
-          for (auto& item : model->observe(mc, want_pairs)) enqueue(std::move(item));
+          const bool want_pairs = requests.waiting() < 2 * static_cast<std::size_t>(o.request_items);
+          for (auto& item : model->observe(mc, want_pairs)) requests.enqueue(std::move(item));
         } catch (const std::exception& e) {
           st = Status::dataLoss(e.what());
         }
@@ -188,39 +164,29 @@ int runRewardLearner(const RewardLearnerRoleOptions& o, const std::atomic<bool>&
     }
 
     if (llm) {
-      while (!retry.empty() && retry.front().first <= Clock::now()) {
-        cooling.erase(retry.front().second.key());
-        enqueue(retry.front().second);
-        retry.pop_front();
-      }
+      const auto now = Clock::now();
+      requests.releaseCooled(now);
       // Requests, newest items first (as ONI annotates the newest).
-      while (!to_ask.empty() && static_cast<int64_t>(in_flight.size()) < o.max_requests_in_flight) {
-        Request r;
-        while (!to_ask.empty() && static_cast<int64_t>(r.items.size()) < o.request_items) {
-          r.items.push_back(std::move(to_ask.back()));
-          to_ask.pop_back();
-        }
+      while (auto r = requests.nextRequest()) {
         capnp::MallocMessageBuilder msg;
         auto q = msg.initRoot<schema::AnnotateRequest>();
         q.setSchemaVersion(schema::CURRENT_VERSION);
         q.getSender().setRole(schema::Role::REWARD_LEARNER);
-        q.setRequestId(next_request);
+        q.setRequestId(r->id);
         q.setTemplateId(o.prompt);
-        auto items = q.initItems(static_cast<unsigned>(r.items.size()));
-        for (std::size_t i = 0; i < r.items.size(); ++i) {
-          items[static_cast<unsigned>(i)].setFirst(r.items[i].first);
-          if (r.items[i].second) {
-            items[static_cast<unsigned>(i)].setSecond(*r.items[i].second);
+        auto items = q.initItems(static_cast<unsigned>(r->items.size()));
+        for (std::size_t i = 0; i < r->items.size(); ++i) {
+          items[static_cast<unsigned>(i)].setFirst(r->items[i].first);
+          if (r->items[i].second) {
+            items[static_cast<unsigned>(i)].setSecond(*r->items[i].second);
             items[static_cast<unsigned>(i)].setIsPair(true);
           }
         }
-        if (!llm->send(msg, 100ms)) {  // server absent: put them back, try again later
-          for (auto& t : r.items) to_ask.push_back(std::move(t));
+        if (!llm->send(msg, 100ms)) {  // server absent: try again later
+          requests.putBack(std::move(*r));
           break;
         }
-        r.answered.assign(r.items.size(), false);
-        r.sent = Clock::now();
-        in_flight[next_request++] = std::move(r);
+        requests.sent(std::move(*r), now);
       }
       // Replies.
       while (auto m = llm->receive(0ms)) {
@@ -228,51 +194,27 @@ int runRewardLearner(const RewardLearnerRoleOptions& o, const std::atomic<bool>&
           ++bad;
           continue;
         }
-        auto reply = m->root<schema::AnnotateReply>();
-        auto it = in_flight.find(reply.getRequestId());
-        if (it == in_flight.end()) continue;
-        Request& r = it->second;
-        if (reply.hasError() && reply.getError().size() > 0) {
-          ++refused;
-          spdlog::warn("reward_learner: the llm_server refused a request: {}", reply.getError().cStr());
-          for (std::size_t i = 0; i < r.items.size(); ++i) {
-            queued.erase(r.items[i].key());
-            if (!r.answered[i]) later(r.items[i]);
-          }
-          in_flight.erase(it);
-          continue;
-        }
-        std::vector<std::pair<LabelRequestItem, WireLabel>> got;
-        for (auto e : reply.getLabels()) {
-          const uint32_t i = e.getIndex();
-          if (i >= r.items.size() || r.answered[i]) continue;
-          r.answered[i] = true;
-          queued.erase(r.items[i].key());
-          const int8_t label = e.getLabel();
-          if (label < static_cast<int8_t>(WireLabel::kNotHelpful) || label > static_cast<int8_t>(WireLabel::kTie)) {
-            ++no_labels;
-            later(r.items[i]);
+        try {
+          auto reply = m->root<schema::AnnotateReply>();
+          if (reply.hasError() && reply.getError().size() > 0) {
+            if (requests.onRefused(reply.getRequestId(), Clock::now())) {
+              ++refused;
+              spdlog::warn("reward_learner: the llm_server refused a request: {}", reply.getError().cStr());
+            }
             continue;
           }
-          got.emplace_back(r.items[i], static_cast<WireLabel>(label));
+          std::vector<std::pair<uint32_t, int8_t>> labels;
+          for (auto e : reply.getLabels()) labels.emplace_back(e.getIndex(), e.getLabel());
+          auto got = requests.onLabels(reply.getRequestId(), labels, Clock::now());
+          no_labels += got.no_labels;
+          labels_received += static_cast<int64_t>(got.labels.size());
+          if (!got.labels.empty()) model->addLabels(got.labels);
+        } catch (const kj::Exception& e) {
+          if (++bad % 10 == 1) spdlog::warn("reward_learner: dropped a malformed reply ({}); {} so far", e.getDescription().cStr(), bad);
         }
-        labels_received += static_cast<int64_t>(got.size());
-        if (!got.empty()) model->addLabels(got);
-        if (std::all_of(r.answered.begin(), r.answered.end(), [](bool a) { return a; })) in_flight.erase(it);
       }
       // Requests unanswered for too long: ask again.
-      for (auto it = in_flight.begin(); it != in_flight.end();) {
-        if (Clock::now() - it->second.sent < seconds(o.request_timeout_s)) {
-          ++it;
-          continue;
-        }
-        for (std::size_t i = 0; i < it->second.items.size(); ++i)
-          if (!it->second.answered[i]) {
-            queued.erase(it->second.items[i].key());
-            enqueue(it->second.items[i]);
-          }
-        it = in_flight.erase(it);
-      }
+      requests.expire(Clock::now());
     }
 
     // One gradient step per pass keeps the sockets served while a model trains.
