@@ -10,6 +10,7 @@
 #include "core/schema/spur.capnp.h"
 #include "core/transport.h"
 #include "actors/message_counter.h"
+#include "actors/parameter_subscriber.h"
 #include "actors/policy.h"
 #include "actors/unroll_builder.h"
 #include "models/policy_net.h"
@@ -49,40 +50,9 @@ int runActor(const ActorRoleOptions& o, const std::atomic<bool>& stop) {
   SocketOptions push_opts;
   push_opts.high_water_mark = static_cast<int>(o.unroll_hwm);
   auto push = MessageSocket::connect(ctx, SocketKind::kPush, o.unroll_address, push_opts);
-  SocketOptions sub_opts;
-  sub_opts.latest_only = true;
-  auto sub = MessageSocket::connect(ctx, SocketKind::kSub, o.params_address, sub_opts);
-
-  uint64_t policy_version = 0;
-  bool have_params = false;
-  int64_t bad_params = 0;
-  auto pollParams = [&](std::chrono::milliseconds timeout) {
-    auto msg = sub.receive(timeout);
-    if (!msg) return;
-    Status s = msg->parse();
-    if (s.isOk()) {
-      auto params = msg->root<schema::Params>();
-      s = policy->update(params);
-      if (s.isOk()) {
-        policy_version = params.getPolicyVersion();
-        have_params = true;
-        return;
-      }
-    }
-    ++bad_params;
-    spdlog::warn("actor {}: dropped a parameter message ({}); {} dropped so far", o.rank, s.message(), bad_params);
-  };
-  const auto wait_start = Clock::now();
-  auto last_note = wait_start;
-  while (policy->needsParams() && !have_params && !stop) {
-    pollParams(200ms);
-    if (Clock::now() - last_note > 10s) {
-      spdlog::info("actor {}: waiting for parameters from the learner at {}", o.rank, o.params_address);
-      last_note = Clock::now();
-    }
-  }
-  if (stop) return 0;
-  spdlog::info("actor {}: {} {} envs, policy version {}, sending unrolls of {} steps to {}", o.rank, B, o.env.name, policy_version, T, o.unroll_address);
+  ParameterSubscriber params(ctx, o.params_address, *policy, o.rank);
+  if (policy->needsParams() && !params.waitForFirst(stop)) return 0;
+  spdlog::info("actor {}: {} {} envs, policy version {}, sending unrolls of {} steps to {}", o.rank, B, o.env.name, params.policyVersion(), T, o.unroll_address);
 
   UnrollBuilder unroll(spec, T, B, policy->stateSize());
   std::vector<MessageCounter> counters(static_cast<std::size_t>(B));
@@ -102,10 +72,10 @@ int runActor(const ActorRoleOptions& o, const std::atomic<bool>& stop) {
   uint64_t frames = 0;
   int64_t unrolls_sent = 0, send_stalls = 0;
   while (!stop) {
-    const uint64_t unroll_version = policy_version;
+    const uint64_t unroll_version = params.policyVersion();
     policy->copyState(unroll.initialState());
     for (int64_t t = 0; t < T && !stop; ++t) {
-      if (policy->needsParams()) pollParams(0ms);
+      if (policy->needsParams()) params.poll(0ms);
       ObsMap step_obs;
       if (policy->readsObservations()) step_obs = unroll.observations(t);
       PolicyStep step{policy->readsObservations() ? &step_obs : nullptr, unroll.actionMask(t), unroll.logits(t), unroll.logp(t), unroll.actions(t)};
