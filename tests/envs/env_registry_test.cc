@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <set>
 
 namespace {
 
@@ -43,8 +44,8 @@ TEST_CASE("env registry: every env registers itself and describes itself without
 }
 
 TEST_CASE("env registry: unknown names, sections and keys are errors that say where and what is valid") {
-  CHECK(errorOf(parse("{name: nethak}")) == "exp.yaml: env.name: unknown env 'nethak' (valid: chain, nethack)");
-  CHECK(errorOf(parse("{name: chain, chian: {length: 3}}")) == "exp.yaml: env.chian: unknown key (valid keys: name, chain, nethack)");
+  CHECK(errorOf(parse("{name: nethak}")) == "exp.yaml: env.name: unknown env 'nethak' (valid: chain, nethack, pick)");
+  CHECK(errorOf(parse("{name: chain, chian: {length: 3}}")) == "exp.yaml: env.chian: unknown key (valid keys: name, chain, nethack, pick)");
   CHECK(errorOf(parse("{name: chain, chain: {lenght: 3}}")) == "exp.yaml: env.chain.lenght: unknown key (valid keys: length, step_cost, max_steps, mask_wall)");
   CHECK(errorOf(parse("{name: nethack, nethack: {observation_keys: [pixels]}}")).find("unknown env.nethack.observation_keys entry 'pixels'") == 0);
 }
@@ -54,4 +55,44 @@ TEST_CASE("env registry: the resolved config keeps each env's section") {
   const YAML::Node out = spur::config::encode(o);
   CHECK(out["name"].as<std::string>() == "chain");
   CHECK(out["chain"]["length"].as<int>() == 5);
+}
+
+TEST_CASE("pick env: a per-step list of candidate texts with a mask, a text observation, the terminal message") {
+  const auto o = parse("{name: pick, pick: {max_candidates: 4}}");
+  const auto spec = spur::envSpec(o);
+  CHECK(spec.actions.kind == spur::ActionSpace::Kind::kCandidates);
+  CHECK(spec.actions.size() == 4);
+  CHECK(spec.masked_actions);
+  CHECK(spec.text_observations == std::vector<std::string>{"task"});
+  auto env = spur::makeEnv(o, 0);
+  std::set<std::size_t> sizes;
+  for (uint64_t seed = 1; seed <= 20; ++seed) {
+    env->reset(seed);
+    const std::string task(env->observation(0).as<char>());
+    REQUIRE(task.rfind("take the ", 0) == 0);
+    for (int step = 0;; ++step) {
+      const auto cands = env->candidates();
+      const auto mask = env->actionMask();
+      REQUIRE(mask.size() == 4);
+      sizes.insert(cands.size());
+      for (std::size_t i = 0; i < 4; ++i) CHECK((mask[i] == 1) == (i < cands.size()));
+      // Take a wrong key first, then the goal.
+      const auto goal = std::find(cands.begin(), cands.end(), task) - cands.begin();
+      REQUIRE(goal < static_cast<long>(cands.size()));
+      CHECK(env->observation(1).as<float>()[goal] == 1.0f);
+      const int64_t action = step == 0 ? (goal == 0 ? 1 : 0) : goal;
+      const auto r = env->step(action);
+      if (step == 0) {
+        CHECK_FALSE(r.done);
+        CHECK(std::string(env->message()).rfind("That is the ", 0) == 0);
+        continue;
+      }
+      CHECK(r.done);
+      CHECK(r.end_status == spur::EndStatus::kTaskSuccessful);
+      CHECK(std::string(env->message()) == "You take the " + task.substr(9, task.size() - 13) + " key.");
+      CHECK(env->episodeMetrics().at(0).value == 1.0);  // one wrong pick
+      break;
+    }
+  }
+  CHECK(sizes.size() >= 2);  // the candidate count varies
 }

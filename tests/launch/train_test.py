@@ -12,7 +12,8 @@
   errors    a role that fails on a filesystem error says which role and what; a child that
             keeps crashing ends the run, reported once with its log
   eval      spur eval plays the trained chain policy; spur plot draws the runs' curves
-  mask      an env that masks actions trains through the same actor, unroll and learner
+  mask      envs that mask actions (the chain with a wall, the candidate-action toy) train through
+            the same actor, unroll and learner; the linear learning-rate schedule
 
 usage: train_test.py --spur build/spur --repo . [--only NAME]
 """
@@ -382,6 +383,13 @@ def test_mask(spur, repo, tmp):
     s = summary(tmp, "masked") if r.returncode == 0 else {}
     check("mask: a masked-action env trains end to end (return %.3f, dropped %s)" % (s.get("mean_return_100", 0), s.get("dropped_malformed")),
           r.returncode == 0 and s["finished"] and s["dropped_malformed"] == 0 and s["mean_return_100"] >= 0.8, r.stderr[-2000:])
+    r2 = train(spur, repo, "ci_pick.yaml", tmp)
+    s2 = summary(tmp, "ci_pick") if r2.returncode == 0 else {}
+    ep = s2.get("episode_100", {})
+    check("mask: the candidate-action toy (2-4 candidates a step) is learned: success %.2f, wrong picks %.2f per episode"
+          % (ep.get("success_rate", 0), ep.get("wrong_picks", -1)),
+          r2.returncode == 0 and s2["dropped_malformed"] == 0 and ep.get("success_rate", 0) >= 0.9 and ep.get("wrong_picks", 9) < 0.3,
+          r2.stderr[-2000:])
     lr = tb_values(os.path.join(tmp, "masked"), "learner", "train/lr") if r.returncode == 0 else []
     check("mask: learner.lr_schedule=linear decays the learning rate (%s)" % ", ".join("%.2g" % v for v in lr[:1] + lr[-1:]),
           len(lr) >= 3 and all(b <= a for a, b in zip(lr, lr[1:])) and lr[-1] < lr[0] <= 0.002 and lr[-1] < 0.1 * 0.002, str(lr))
