@@ -170,6 +170,16 @@ def test_nethack(spur, repo, tmp):
     success = tb_values(os.path.join(tmp, "ci_tiny"), "learner", "episode/success_rate") if r.returncode == 0 else []
     check("nethack: episode/depth (last %s) and episode/success_rate reach TensorBoard" % (depth[-1:] or "none"),
           len(depth) > 0 and min(depth) >= 1 and len(success) > 0, "depth %s success %s" % (depth, success))
+    # The trained tiny policy played by spur eval, recorded as ttyrecs.
+    tty, out = os.path.join(tmp, "tiny_tty"), os.path.join(tmp, "tiny_episodes.jsonl")
+    r = subprocess.run([spur, "eval", os.path.join(tmp, "ci_tiny"), "--episodes", "2", "--ttyrec", tty, "--out", out],
+                       capture_output=True, text=True, timeout=600)
+    lines = [json.loads(l) for l in open(out)] if r.returncode == 0 and os.path.exists(out) else []
+    recorded = glob.glob(os.path.join(tty, "*.ttyrec3.bz2"))
+    check("nethack: spur eval plays 2 episodes (depths %s), writes their ttyrecs (%d files) and the table"
+          % ([l["metrics"].get("depth") for l in lines], len(recorded)),
+          len(lines) == 2 and all(l["metrics"].get("depth", 0) >= 1 and l["length"] > 0 for l in lines) and len(recorded) >= 2
+          and re.search(r"^depth\s", r.stdout, re.M) and "end status" in r.stdout, r.stdout[-1500:] + r.stderr[-1500:])
 
 
 def tb_values(rundir, role, tag):
