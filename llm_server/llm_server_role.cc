@@ -18,6 +18,7 @@
 #include "llm_server/label_backend.h"
 #include "llm_server/label_store.h"
 #include "llm_server/prompt_template.h"
+#include "llm_server/waiting_clients.h"
 
 namespace spur {
 namespace {
@@ -146,12 +147,6 @@ class BackendPool {
   std::vector<std::thread> workers_;
 };
 
-struct Waiter {
-  std::string client;
-  uint64_t request;
-  uint32_t index;
-};
-
 struct Counters {
   int64_t requests = 0, bad_requests = 0, items = 0, store_hits = 0, merged = 0, labelled = 0, no_label = 0, backend_errors = 0,
           dropped = 0, gave_up = 0, unsent_replies = 0;
@@ -186,7 +181,7 @@ int runLlmServer(const LlmServerRoleOptions& o, const std::atomic<bool>& stop) {
                o.store_path, store->size(), router.lastEndpoint());
 
   BackendPool pool(*backend, L);
-  std::unordered_map<std::string, std::vector<Waiter>> waiting;  // PendingItem::id -> who asked
+  WaitingClients waiting;  // PendingItem::id -> who asked
   Counters c, last_c;
   auto last_report = Clock::now();
   const auto start = Clock::now();
@@ -204,8 +199,7 @@ int runLlmServer(const LlmServerRoleOptions& o, const std::atomic<bool>& stop) {
     if (router.sendRouted(client, msg, 100ms)) return;
     if (++c.unsent_replies % 10 == 1) spdlog::warn("llm_server: a reply could not be sent ({} so far); the client gets the labels from the store next time", c.unsent_replies);
   };
-  // Replies grouped per (client, request).
-  using Entries = std::map<std::pair<std::string, uint64_t>, std::vector<std::pair<uint32_t, Label>>>;
+  using Entries = WaitingClients::Replies;
   auto sendReplies = [&](const Entries& entries) {
     for (const auto& [to, labels] : entries) {
       capnp::MallocMessageBuilder msg;
@@ -217,12 +211,6 @@ int runLlmServer(const LlmServerRoleOptions& o, const std::atomic<bool>& stop) {
       }
       reply(to.first, msg);
     }
-  };
-  auto answerWaiters = [&](const std::string& id, Label label, Entries& out) {
-    auto it = waiting.find(id);
-    if (it == waiting.end()) return;
-    for (const auto& w : it->second) out[{w.client, w.request}].push_back({w.index, label});
-    waiting.erase(it);
   };
   auto refuse = [&](const std::string& client, uint64_t request, const std::string& why) {
     ++c.bad_requests;
@@ -265,15 +253,13 @@ int runLlmServer(const LlmServerRoleOptions& o, const std::atomic<bool>& stop) {
         }
         ++pending;
         const std::string id = prompt->id + '\n' + key;
-        auto& w = waiting[id];
-        w.push_back({client, rid, i});
-        if (w.size() > 1) {
+        if (!waiting.add(id, client, rid, i)) {
           ++c.merged;
           continue;
         }
         for (auto& d : pool.push({prompt, items[i], id, 0, {}})) {
           ++c.dropped;
-          answerWaiters(d.id, Label::kNone, dropped_replies);
+          waiting.answer(d.id, Label::kNone, dropped_replies);
         }
       }
       c.store_hits += static_cast<int64_t>(hits.size());
@@ -306,14 +292,14 @@ int runLlmServer(const LlmServerRoleOptions& o, const std::atomic<bool>& stop) {
           ++p.attempts;
           if (L.max_attempts > 0 && p.attempts >= L.max_attempts) {
             ++c.gave_up;
-            answerWaiters(p.id, Label::kNone, out);
+            waiting.answer(p.id, Label::kNone, out);
             continue;
           }
           const double backoff = std::min(L.retry_max_s, L.retry_base_s * static_cast<double>(int64_t{1} << std::min<int64_t>(p.attempts - 1, 30)));
           p.not_before = Clock::now() + std::chrono::milliseconds(static_cast<int64_t>(backoff * 1000));
           for (auto& d : pool.push(std::move(p))) {
             ++c.dropped;
-            answerWaiters(d.id, Label::kNone, out);
+            waiting.answer(d.id, Label::kNone, out);
           }
         }
         continue;
@@ -327,7 +313,7 @@ int runLlmServer(const LlmServerRoleOptions& o, const std::atomic<bool>& stop) {
           ++c.labelled;
           fresh.push_back({r.items[i].prompt->id, backend->model(), r.items[i].item.key(), a.label, a.raw});
         }
-        answerWaiters(r.items[i].id, a.label, out);
+        waiting.answer(r.items[i].id, a.label, out);
       }
     }
     if (!fresh.empty()) store->put(fresh);  // before the replies: a label once sent is durable

@@ -1,6 +1,7 @@
 // The llm_server role in-process, spoken to over a real DEALER socket; the openai backend
 // against a real HTTP server with scripted faults (scripted_openai_server.py).
 #include "llm_server/llm_server_role.h"
+#include "llm_server/waiting_clients.h"
 
 #include <arpa/inet.h>
 #include <doctest/doctest.h>
@@ -309,4 +310,23 @@ TEST_CASE("llm server: a real llama.cpp server with SmolLM2 labels messages, and
   CHECK(r.store_hits == labelled);
   CHECK(r.labels.size() == labelled);
   fs::remove_all(dir);
+}
+
+TEST_CASE("llm server: waiting clients: duplicates merge onto one backend item, one answer reaches each, grouped per request") {
+  spur::WaitingClients w;
+  CHECK(w.add("classify\nYou see here a key.", "client-a", 1, 0));   // first: goes to the backend
+  CHECK_FALSE(w.add("classify\nYou see here a key.", "client-b", 9, 3));  // merged
+  CHECK_FALSE(w.add("classify\nYou see here a key.", "client-a", 2, 1));  // a later request of the same client
+  CHECK(w.add("classify\nHello.", "client-a", 1, 1));
+  CHECK(w.size() == 2);
+  spur::WaitingClients::Replies out;
+  w.answer("classify\nYou see here a key.", spur::Label::kHelpful, out);
+  w.answer("never asked", spur::Label::kHelpful, out);
+  REQUIRE(out.size() == 3);
+  CHECK(out[{"client-a", 1}] == std::vector<std::pair<uint32_t, spur::Label>>{{0, spur::Label::kHelpful}});
+  CHECK(out[{"client-b", 9}] == std::vector<std::pair<uint32_t, spur::Label>>{{3, spur::Label::kHelpful}});
+  CHECK(out[{"client-a", 2}] == std::vector<std::pair<uint32_t, spur::Label>>{{1, spur::Label::kHelpful}});
+  CHECK(w.size() == 1);
+  w.answer("classify\nYou see here a key.", spur::Label::kHelpful, out);  // answered once only
+  CHECK(out.size() == 3);
 }
