@@ -132,7 +132,7 @@ int runLearner(const LearnerRoleOptions& o, const std::atomic<bool>& stop) {
   fps10.add(Clock::now(), counters.frames);
   fps60.add(Clock::now(), counters.frames);
   std::vector<UnrollData> pending;
-  TrainStats stats;
+  std::optional<TrainStats> stats;  // of the latest update; none before the first
   bool finished = false;
   while (!stop) {
     if (Clock::now() - last_publish > 1s) {  // keeps late-joining and restarted actors fed
@@ -210,17 +210,19 @@ int runLearner(const LearnerRoleOptions& o, const std::atomic<bool>& stop) {
       tb.scalar("perf/queue_fill", queue_fill, f);
       tb.scalar("perf/dropped_malformed", static_cast<double>(rc.dropped_malformed), f);
       tb.scalar("perf/dropped_stale", static_cast<double>(rc.dropped_stale), f);
-      tb.scalar("train/loss", stats.loss, f);
-      tb.scalar("train/policy_loss", stats.policy_loss, f);
-      tb.scalar("train/value_loss", stats.value_loss, f);
-      tb.scalar("train/entropy", stats.entropy, f);
-      tb.scalar("train/grad_norm", stats.grad_norm, f);
-      tb.scalar("train/lr", stats.learning_rate, f);
-      tb.scalar("train/mean_rho", stats.mean_rho, f);
-      tb.scalar("train/mean_value", stats.mean_value, f);
-      tb.scalar("train/approx_kl", stats.approx_kl, f);
-      tb.scalar("train/clip_fraction", stats.clip_fraction, f);
-      tb.scalar("train/explained_variance", stats.explained_variance, f);
+      if (stats) {  // nothing trained yet: no train/ scalars (they would read 0)
+        tb.scalar("train/loss", stats->loss, f);
+        tb.scalar("train/policy_loss", stats->policy_loss, f);
+        tb.scalar("train/value_loss", stats->value_loss, f);
+        tb.scalar("train/entropy", stats->entropy, f);
+        tb.scalar("train/grad_norm", stats->grad_norm, f);
+        tb.scalar("train/lr", stats->learning_rate, f);
+        tb.scalar("train/mean_rho", stats->mean_rho, f);
+        tb.scalar("train/mean_value", stats->mean_value, f);
+        tb.scalar("train/approx_kl", stats->approx_kl, f);
+        tb.scalar("train/clip_fraction", stats->clip_fraction, f);
+        tb.scalar("train/explained_variance", stats->explained_variance, f);
+      }
       tb.scalar("train/updates", static_cast<double>(counters.updates), f);
       tb.flush();
       spdlog::info("progress: frames {} | fps 10s {:.0f} 60s {:.0f} | episodes {} | return(100) {:.3f} | len(100) {:.1f} | success(100) {:.2f} | lag {:.1f} | queue {:.0f}% | dropped {}+{}",
