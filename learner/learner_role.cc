@@ -21,6 +21,7 @@
 #include "learner/checkpoint.h"
 #include "learner/episode_window.h"
 #include "learner/intrinsic_reward.h"
+#include "learner/learner_report.h"
 #include "learner/unroll_receiver.h"
 #include "models/torch_codec.h"
 
@@ -193,41 +194,27 @@ int runLearner(const LearnerRoleOptions& o, const std::atomic<bool>& stop) {
     if (progress_due || finished) {
       last_progress = Clock::now();
       const auto& rc = receiver.counters();
-      const double queue_fill = static_cast<double>(receiver.queued()) / static_cast<double>(receiver.capacity());
-      const int64_t f = counters.frames;
-      // ONI's headline numbers (success rate, depth, ...) and every metric the env reports,
-      // as means over the last 100 episodes.
-      for (const auto& [name, mean] : episodes.means()) tb.scalar("episode/" + name, mean, f);
-      tb.scalar("reward/extrinsic_mean", last_extrinsic_mean, f);
+      LearnerReport report;
+      report.frames = counters.frames;
+      report.updates = counters.updates;
+      report.episodes = counters.episodes;
+      report.fps_10s = fps10.rate();
+      report.fps_60s = fps60.rate();
+      report.policy_lag = meanOf(lags);
+      report.queue_fill = static_cast<double>(receiver.queued()) / static_cast<double>(receiver.capacity());
+      report.dropped_malformed = rc.dropped_malformed;
+      report.dropped_stale = rc.dropped_stale;
+      report.extrinsic_mean = last_extrinsic_mean;
       if (intrinsic) {
-        tb.scalar("reward/intrinsic_mean", last_intrinsic_mean, f);
-        tb.scalar("reward_model/version", static_cast<double>(reward_table.version()), f);
-        tb.scalar("reward_model/table_size", static_cast<double>(reward_table.size()), f);
+        report.intrinsic_mean = last_intrinsic_mean;
+        report.reward_table_version = reward_table.version();
+        report.reward_table_size = reward_table.size();
       }
-      tb.scalar("perf/fps_10s", fps10.rate(), f);
-      tb.scalar("perf/fps_60s", fps60.rate(), f);
-      tb.scalar("perf/policy_lag", meanOf(lags), f);
-      tb.scalar("perf/queue_fill", queue_fill, f);
-      tb.scalar("perf/dropped_malformed", static_cast<double>(rc.dropped_malformed), f);
-      tb.scalar("perf/dropped_stale", static_cast<double>(rc.dropped_stale), f);
-      if (stats) {  // nothing trained yet: no train/ scalars (they would read 0)
-        tb.scalar("train/loss", stats->loss, f);
-        tb.scalar("train/policy_loss", stats->policy_loss, f);
-        tb.scalar("train/value_loss", stats->value_loss, f);
-        tb.scalar("train/entropy", stats->entropy, f);
-        tb.scalar("train/grad_norm", stats->grad_norm, f);
-        tb.scalar("train/lr", stats->learning_rate, f);
-        tb.scalar("train/mean_rho", stats->mean_rho, f);
-        tb.scalar("train/mean_value", stats->mean_value, f);
-        tb.scalar("train/approx_kl", stats->approx_kl, f);
-        tb.scalar("train/clip_fraction", stats->clip_fraction, f);
-        tb.scalar("train/explained_variance", stats->explained_variance, f);
-      }
-      tb.scalar("train/updates", static_cast<double>(counters.updates), f);
+      report.episode_means = episodes.means();
+      report.train = stats;
+      for (const auto& [tag, value] : learnerScalars(report)) tb.scalar(tag, value, counters.frames);
       tb.flush();
-      spdlog::info("progress: frames {} | fps 10s {:.0f} 60s {:.0f} | episodes {} | return(100) {:.3f} | len(100) {:.1f} | success(100) {:.2f} | lag {:.1f} | queue {:.0f}% | dropped {}+{}",
-                   f, fps10.rate(), fps60.rate(), counters.episodes, episodes.mean("return"), episodes.mean("length"), episodes.mean("success_rate"), meanOf(lags),
-                   100 * queue_fill, rc.dropped_malformed.load(), rc.dropped_stale.load());
+      spdlog::info("{}", progressLine(report));
     }
     if (std::chrono::duration<double>(Clock::now() - last_ckpt).count() >= o.run.checkpoint_interval_s) {
       checkpoints.save(trainer, counters);
