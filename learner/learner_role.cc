@@ -9,8 +9,6 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <set>
-#include <unordered_map>
 
 #include "core/process_tuning.h"
 #include "core/schema/spur.capnp.h"

@@ -5,13 +5,10 @@
 
 #include <algorithm>
 #include <chrono>
-#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <optional>
 #include <random>
-#include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "core/schema/spur.capnp.h"
