@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Re-records the golden TextWorld transcripts in golden/ that tests/envs/alfworld_golden_test.cc
+# compares spur's engine to, step by step. Needs the reference venv:
+#   envs/alfworld/reference/make_venv.sh          # once, ~15 min
+#   tests/data/alfworld/regenerate_golden.sh
+# Each line of the table: output name, game dir, names (alfred|ids), action file ("-" for none),
+# random admissible steps after the actions, seed.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../../.." && pwd)"
+py="${SPUR_TEXTWORLD_VENV:-$root/.venv-textworld}/bin/python"
+rec="$root/envs/alfworld/reference/record_transcripts.py"
+while read -r out game names actions random seed; do
+  [[ -z "$out" || "$out" == \#* ]] && continue
+  args=(--game "$here/games/$game/game.tw-pddl" --label "games/$game/game.tw-pddl" --names "$names" --out "$here/golden/$out.jsonl" --random "$random" --seed "$seed")
+  [[ "$actions" != "-" ]] && args+=(--actions "$here/actions/$actions.txt")
+  "$py" "$rec" "${args[@]}"
+done <<'TABLE'
+shared_loc_transcript     shared_loc               alfred shared_loc_transcript          60 1
+shared_loc_floor          shared_loc               alfred shared_loc_floor               60 2
+look_cd_transcript        look_cd_fp301            alfred look_cd_transcript             60 3
+look_cd_planner           look_cd_fp301            alfred look_cd_fp301_planner          0  0
+look_cd_handcoded         look_cd_fp301            alfred look_cd_fp301_handcoded        0  0
+heat_apple_oldlogic       heat_apple_fp1_oldlogic  alfred heat_apple_oldlogic_transcript 80 4
+clean_mug_planner         clean_mug_fp1            alfred clean_mug_fp1_planner          0  0
+clean_mug_handcoded       clean_mug_fp1            alfred clean_mug_fp1_handcoded        0  0
+clean_mug_random          clean_mug_fp1            alfred -                              120 5
+cool_tomato_planner       cool_tomato_fp1          alfred cool_tomato_fp1_planner        0  0
+cool_tomato_handcoded     cool_tomato_fp1          alfred cool_tomato_fp1_handcoded      0  0
+cool_tomato_random        cool_tomato_fp1          alfred -                              120 6
+simple_book_planner       simple_book_fp301        alfred simple_book_fp301_planner      0  0
+simple_book_handcoded     simple_book_fp301        alfred simple_book_fp301_handcoded    0  0
+simple_book_random        simple_book_fp301        alfred -                              120 7
+twtest_sample_ids         textworld_sample         ids    twtest_sample                  40 8
+twtest_oldlogic_alfred    textworld_sample         alfred twtest_oldlogic                0  0
+TABLE
