@@ -10,6 +10,7 @@
 #include "core/logging.h"
 #include "core/process_tuning.h"
 #include "core/status.h"
+#include "launch/alfworld_generate.h"
 #include "launch/annotate.h"
 #include "launch/eval.h"
 #include "launch/rollout.h"
@@ -48,6 +49,7 @@ int main(int argc, char** argv) {
   spur::addTrainCommands(app);
   spur::addAnnotateCommand(app);
   spur::addEvalCommands(app);
+  spur::addAlfworldGenerateCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -12,6 +12,7 @@
 #include "core/config.h"
 #include "core/status.h"
 #include "actors/message_counter.h"
+#include "envs/alfworld/game.h"
 #include "envs/nethack/nethack_env.h"
 #include "launch/spur_config.h"
 
@@ -28,6 +29,8 @@ struct RolloutArgs {
   std::string out;
   std::string config;
   std::vector<std::string> overrides;
+  std::string game;            // alfworld
+  std::string names = "alfred";  // alfworld
 };
 
 NleSeeds parseSeeds(const std::string& text) {
@@ -74,7 +77,64 @@ std::vector<int64_t> readActionFile(const std::string& path, int64_t num_actions
   return actions;
 }
 
+// ALFWorld: the game as TextWorld's PddlEnv plays it (no step cap): one line for the reset,
+// then one per command. Action files hold one command per line, played as written.
+void runAlfworldRollout(const RolloutArgs& args) {
+  if (args.game.empty()) throw Error(StatusCode::kInvalidArgument, "rollout --env alfworld needs --game PATH (a game.tw-pddl file)");
+  if (!args.task.empty() || !args.actions.empty()) throw Error(StatusCode::kInvalidArgument, "--task and --actions are NetHack options");
+  if (args.names != "alfred" && args.names != "ids") throw Error(StatusCode::kInvalidArgument, "--names: expected alfred or ids, got '" + args.names + "'");
+  auto game = alfworld::GameDefinition::load(args.game, args.names == "ids" ? alfworld::NameStyle::kIds : alfworld::NameStyle::kAlfred);
+  alfworld::GameSession session(game);
+  std::vector<std::string> commands;
+  if (!args.action_file.empty()) {
+    std::ifstream in(args.action_file);
+    if (!in) throw Error(StatusCode::kNotFound, "--action-file " + args.action_file + ": cannot open");
+    for (std::string line; std::getline(in, line);)
+      if (!line.empty()) commands.push_back(line);
+  }
+  uint64_t seed = 0;
+  if (!args.seed.empty()) {
+    try {
+      std::size_t used = 0;
+      seed = std::stoull(args.seed, &used);
+      if (used != args.seed.size() || args.seed[0] == '-') throw std::invalid_argument("junk");
+    } catch (const std::exception&) {
+      throw Error(StatusCode::kInvalidArgument, "--seed '" + args.seed + "': expected a non-negative integer for --env alfworld");
+    }
+  }
+  std::ofstream out(args.out);
+  if (!out) throw Error(StatusCode::kInvalidArgument, "--out " + args.out + ": cannot open for writing");
+  auto write = [&](const nlohmann::json& line) { out << line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n'; };
+  session.reset();
+  write({{"step", 0}, {"observation", session.feedback()}, {"admissible", session.admissibleCommands()}, {"won", session.won()}, {"moves", session.moves()},
+         {"task", game->taskText()}});
+  std::mt19937_64 rng(seed);
+  const int64_t total = args.action_file.empty() ? args.random_steps : static_cast<int64_t>(commands.size());
+  int64_t played = 0;
+  for (int64_t i = 0; i < total && !session.won(); ++i) {
+    std::string command;
+    if (!args.action_file.empty()) {
+      command = commands[static_cast<std::size_t>(i)];
+    } else {
+      const auto& adm = session.admissibleCommands();
+      if (adm.empty()) break;
+      command = adm[std::uniform_int_distribution<std::size_t>(0, adm.size() - 1)(rng)];
+    }
+    bool valid = false;
+    session.step(command, &valid);
+    ++played;
+    write({{"step", i + 1}, {"action", command}, {"valid", valid}, {"observation", session.feedback()}, {"admissible", session.admissibleCommands()},
+           {"reward", session.won() ? 1 : 0}, {"won", session.won()}, {"moves", session.moves()}});
+  }
+  out.flush();
+  if (!out) throw Error(StatusCode::kDataLoss, "--out " + args.out + ": write failed");
+  spdlog::info("rollout: {} commands, won={}, written to {}", played, session.won(), args.out);
+}
+
 void runRollout(const RolloutArgs& args) {
+  if (args.env == "alfworld") return runAlfworldRollout(args);
+  if (!args.game.empty()) throw Error(StatusCode::kInvalidArgument, "--game is an ALFWorld option (--env alfworld)");
+  if (args.seed.empty()) throw Error(StatusCode::kInvalidArgument, "rollout --env nethack needs --seed CORE,DISP[,LGEN]");
   std::vector<std::string> overrides = args.overrides;
   if (!args.task.empty()) overrides.insert(overrides.begin(), "env.nethack.task=" + args.task);
   if (!args.actions.empty()) overrides.insert(overrides.begin(), "env.nethack.actions=" + args.actions);
@@ -144,12 +204,14 @@ void runRollout(const RolloutArgs& args) {
 void addRolloutCommand(CLI::App& app) {
   auto args = std::make_shared<RolloutArgs>();
   CLI::App* cmd = app.add_subcommand("rollout", "Play an env with given or random actions; write one JSON line per step");
-  cmd->add_option("--env", args->env, "Environment")->check(CLI::IsMember({"nethack"}))->capture_default_str();
+  cmd->add_option("--env", args->env, "Environment")->check(CLI::IsMember({"nethack", "alfworld"}))->capture_default_str();
+  cmd->add_option("--game", args->game, "ALFWorld: the game.tw-pddl file to play");
+  cmd->add_option("--names", args->names, "ALFWorld: display names, alfred (\"countertop 1\") or ids (PDDL ids)")->capture_default_str();
   cmd->add_option("--task", args->task, "NetHack task: " + netHackTaskNames());
   cmd->add_option("--actions", args->actions, "Action set: " + actionSetNames() + " (default: the task's)");
-  cmd->add_option("--seed", args->seed, "NetHack seeds CORE,DISP[,LGEN]; episode k uses each + k")->required();
-  auto* file = cmd->add_option("--action-file", args->action_file, "File of action indices (whitespace separated, # comments)");
-  auto* random = cmd->add_option("--random", args->random_steps, "Take N uniformly random actions (RNG seeded with CORE)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--seed", args->seed, "NetHack: seeds CORE,DISP[,LGEN], episode k uses each + k; ALFWorld: the --random RNG seed (default 0)");
+  auto* file = cmd->add_option("--action-file", args->action_file, "NetHack: action indices (whitespace separated, # comments); ALFWorld: one command per line");
+  auto* random = cmd->add_option("--random", args->random_steps, "Take N uniformly random actions (NetHack: RNG seeded with CORE; ALFWorld: random admissible commands)")->check(CLI::NonNegativeNumber);
   file->excludes(random);
   cmd->add_option("--out", args->out, "Output JSONL file")->required();
   cmd->add_option("--config", args->config, "YAML config for the env section (optional)");

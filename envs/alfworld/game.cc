@@ -87,6 +87,7 @@ std::shared_ptr<const GameDefinition> GameDefinition::load(const std::string& pa
   if (j.contains("walkthrough") && j["walkthrough"].is_array())
     for (const auto& c : j["walkthrough"])
       if (c.is_string()) game->walkthrough_.push_back(c.get<std::string>());
+  game->solvable_ = j.contains("solvable") && j["solvable"].is_boolean() && j["solvable"].get<bool>();
   return game;
 }
 

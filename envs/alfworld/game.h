@@ -44,6 +44,8 @@ class GameDefinition {
   const std::vector<EntityInfo>& entities() const { return entities_; }
   // The game file's walkthrough (empty when it has none).
   const std::vector<std::string>& walkthrough() const { return walkthrough_; }
+  // The file's "solvable" field (false when absent, as ALFWorld's loader reads it).
+  bool solvable() const { return solvable_; }
   // The task text: the grammar's #task# with "Your task is to: " removed when present.
   const std::string& taskText() const { return task_text_; }
 
@@ -60,6 +62,7 @@ class GameDefinition {
   TextGrammar grammar_;
   std::vector<EntityInfo> entities_;
   std::vector<std::string> walkthrough_;
+  bool solvable_ = false;
   std::string task_text_;
   Symbols intro_;
   std::vector<Bindings> op_bindings_;

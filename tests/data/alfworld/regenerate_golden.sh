@@ -3,8 +3,8 @@
 # compares spur's engine to, step by step. Needs the reference venv:
 #   envs/alfworld/reference/make_venv.sh          # once, ~15 min
 #   tests/data/alfworld/regenerate_golden.sh
-# Each line of the table: output name, game dir, names (alfred|ids), action file ("-" for none),
-# random admissible steps after the actions, seed.
+# Each line of the table: output name, game dir, names (alfred|ids), action file ("-" for none,
+# "@walkthrough" for the game's own), random admissible steps after the actions, seed.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../../.." && pwd)"
@@ -13,7 +13,8 @@ rec="$root/envs/alfworld/reference/record_transcripts.py"
 while read -r out game names actions random seed; do
   [[ -z "$out" || "$out" == \#* ]] && continue
   args=(--game "$here/games/$game/game.tw-pddl" --label "games/$game/game.tw-pddl" --names "$names" --out "$here/golden/$out.jsonl" --random "$random" --seed "$seed")
-  [[ "$actions" != "-" ]] && args+=(--actions "$here/actions/$actions.txt")
+  if [[ "$actions" == "@walkthrough" ]]; then args+=(--walkthrough)
+  elif [[ "$actions" != "-" ]]; then args+=(--actions "$here/actions/$actions.txt"); fi
   "$py" "$rec" "${args[@]}"
 done <<'TABLE'
 shared_loc_transcript     shared_loc               alfred shared_loc_transcript          60 1
@@ -33,4 +34,13 @@ simple_book_handcoded     simple_book_fp301        alfred simple_book_fp301_hand
 simple_book_random        simple_book_fp301        alfred -                              120 7
 twtest_sample_ids         textworld_sample         ids    twtest_sample                  40 8
 twtest_oldlogic_alfred    textworld_sample         alfred twtest_oldlogic                0  0
+# Games of every task type from `spur alfworld-generate --seed 1` (the generator's own output).
+gen_pick_walk             generated_pick_and_place_simple          alfred @walkthrough 60 11
+gen_look_walk             generated_look_at_obj_in_light           alfred @walkthrough 60 12
+gen_clean_walk            generated_pick_clean_then_place_in_recep alfred @walkthrough 60 13
+gen_heat_walk             generated_pick_heat_then_place_in_recep  alfred @walkthrough 60 14
+gen_cool_walk             generated_pick_cool_then_place_in_recep  alfred @walkthrough 60 15
+gen_two_walk              generated_pick_two_obj_and_place         alfred @walkthrough 60 16
+gen_pick_random           generated_pick_and_place_simple          alfred -            150 17
+gen_two_random_ids        generated_pick_two_obj_and_place         ids    -            150 18
 TABLE

@@ -1,0 +1,262 @@
+#include "envs/alfworld/alfworld_env.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <list>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <unordered_map>
+
+#include "core/status.h"
+#include "envs/env_registry.h"
+#include "envs/text/text_tokens.h"
+
+namespace spur {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr int64_t kTaskBytes = 256;
+constexpr int64_t kFeedbackBytes = 1024;
+constexpr int64_t kTaskTokens = 24;
+constexpr int64_t kTextTokens = 160;
+constexpr int64_t kCandidateTokens = 12;
+
+enum Obs : std::size_t { kTask, kFeedback, kTaskTok, kTextTok, kCandTok };
+
+void copyText(std::string_view text, std::vector<uint8_t>& out) {
+  std::fill(out.begin(), out.end(), 0);
+  std::memcpy(out.data(), text.data(), std::min(text.size(), out.size()));
+}
+
+alfworld::NameStyle nameStyle(const std::string& names) {
+  if (names == "alfred") return alfworld::NameStyle::kAlfred;
+  if (names == "ids") return alfworld::NameStyle::kIds;
+  throw Error(StatusCode::kInvalidArgument, "env.alfworld.names: expected one of alfred, ids, got '" + names + "'");
+}
+
+std::string taskTypeOf(const fs::path& game) {
+  const fs::path traj = game.parent_path() / "traj_data.json";
+  if (fs::exists(traj)) {
+    std::ifstream in(traj);
+    try {
+      const auto j = nlohmann::json::parse(in);
+      if (j.contains("task_type") && j["task_type"].is_string()) return j["task_type"].get<std::string>();
+    } catch (const nlohmann::json::exception&) {
+      // fall through to the directory name
+    }
+  }
+  for (fs::path dir = game.parent_path(); !dir.empty() && dir != dir.root_path(); dir = dir.parent_path()) {
+    const std::string name = dir.filename().string();
+    for (const auto& t : alfworldTaskTypes())
+      if (name.rfind(t + "-", 0) == 0 || name == t) return t;
+  }
+  return "unknown";
+}
+
+// Compiled games shared by the envs of a process: parsing and grounding a game takes
+// milliseconds, replaying it from memory microseconds.
+std::shared_ptr<const alfworld::GameDefinition> cachedGame(const std::string& path, alfworld::NameStyle names, std::size_t capacity) {
+  static std::mutex mu;
+  static std::list<std::string> order;  // most recent first
+  static std::unordered_map<std::string, std::pair<std::shared_ptr<const alfworld::GameDefinition>, std::list<std::string>::iterator>> games;
+  const std::string key = path + (names == alfworld::NameStyle::kIds ? "\x01ids" : "\x01alfred");
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    auto it = games.find(key);
+    if (it != games.end()) {
+      order.splice(order.begin(), order, it->second.second);
+      return it->second.first;
+    }
+  }
+  auto game = alfworld::GameDefinition::load(path, names);  // outside the lock: slow
+  std::lock_guard<std::mutex> lock(mu);
+  if (!games.count(key)) {
+    order.push_front(key);
+    games[key] = {game, order.begin()};
+    while (games.size() > std::max<std::size_t>(capacity, 1)) {
+      games.erase(order.back());
+      order.pop_back();
+    }
+  }
+  return game;
+}
+
+uint64_t mix(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ull;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
+}  // namespace
+
+const std::vector<std::string>& alfworldTaskTypes() {
+  static const std::vector<std::string> kTypes{"pick_and_place_simple",          "look_at_obj_in_light",
+                                               "pick_clean_then_place_in_recep", "pick_heat_then_place_in_recep",
+                                               "pick_cool_then_place_in_recep",  "pick_two_obj_and_place"};
+  return kTypes;
+}
+
+EnvSpec alfworldEnvSpec(const AlfworldOptions& o) {
+  nameStyle(o.names);
+  if (o.max_steps < 1) throw Error(StatusCode::kInvalidArgument, "env.alfworld.max_steps must be >= 1");
+  if (o.max_candidates < 2) throw Error(StatusCode::kInvalidArgument, "env.alfworld.max_candidates must be >= 2");
+  if (o.data_dir.empty() && o.games.empty())
+    throw Error(StatusCode::kInvalidArgument, "env.alfworld: set data_dir (a directory of game.tw-pddl files, e.g. from `spur alfworld-generate`) or games");
+  for (const auto& t : o.task_types)
+    if (std::find(alfworldTaskTypes().begin(), alfworldTaskTypes().end(), t) == alfworldTaskTypes().end())
+      throw Error(StatusCode::kInvalidArgument, "env.alfworld.task_types: unknown task type '" + t + "'");
+  EnvSpec spec;
+  spec.observations = {{"task", DType::kUInt8, {kTaskBytes}},
+                       {"feedback", DType::kUInt8, {kFeedbackBytes}},
+                       {"task_tokens", DType::kInt32, {kTaskTokens}},
+                       {"text_tokens", DType::kInt32, {kTextTokens}},
+                       {"candidate_tokens", DType::kInt32, {o.max_candidates, kCandidateTokens}}};
+  spec.text_observations = {"task", "feedback"};
+  spec.actions.kind = ActionSpace::Kind::kCandidates;
+  spec.actions.max_candidates = o.max_candidates;
+  spec.masked_actions = true;
+  return spec;
+}
+
+std::vector<AlfworldGameFile> findAlfworldGames(const AlfworldOptions& o) {
+  std::vector<AlfworldGameFile> files;
+  auto keep = [&](const fs::path& p) {
+    AlfworldGameFile f{p.string(), taskTypeOf(p)};
+    if (!o.task_types.empty() && std::find(o.task_types.begin(), o.task_types.end(), f.task_type) == o.task_types.end()) return;
+    files.push_back(std::move(f));
+  };
+  if (!o.data_dir.empty()) {
+    std::error_code ec;
+    if (!fs::is_directory(o.data_dir, ec))
+      throw Error(StatusCode::kNotFound, "env.alfworld.data_dir: '" + o.data_dir + "' is not a directory (generate games with `spur alfworld-generate --out DIR`)");
+    for (auto it = fs::recursive_directory_iterator(o.data_dir, fs::directory_options::follow_directory_symlink, ec); it != fs::recursive_directory_iterator();
+         it.increment(ec)) {
+      if (ec) break;
+      const std::string name = it->path().filename().string();
+      if (it->is_directory() && (name.find("movable") != std::string::npos || name.find("Sliced") != std::string::npos)) {
+        it.disable_recursion_pending();
+        continue;
+      }
+      if (name == "game.tw-pddl" && it->is_regular_file()) keep(it->path());
+    }
+  }
+  for (const auto& g : o.games) {
+    if (!fs::is_regular_file(g)) throw Error(StatusCode::kNotFound, "env.alfworld.games: '" + g + "' is not a file");
+    keep(g);
+  }
+  std::sort(files.begin(), files.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
+  if (files.empty())
+    throw Error(StatusCode::kNotFound, "env.alfworld: no game.tw-pddl files" + (o.data_dir.empty() ? std::string() : " under '" + o.data_dir + "'") +
+                                           (o.task_types.empty() ? "" : " of the requested task types"));
+  return files;
+}
+
+AlfworldEnv::AlfworldEnv(const AlfworldOptions& options)
+    : o_(options), spec_(alfworldEnvSpec(options)), names_(nameStyle(options.names)), files_(findAlfworldGames(options)) {
+  skip_.assign(files_.size(), 0);
+  const auto c = static_cast<std::size_t>(o_.max_candidates);
+  mask_.assign(c, 0);
+  task_.assign(kTaskBytes, 0);
+  feedback_.assign(kFeedbackBytes, 0);
+  task_tokens_.assign(kTaskTokens, 0);
+  text_tokens_.assign(kTextTokens, 0);
+  candidate_tokens_.assign(c * kCandidateTokens, 0);
+}
+
+void AlfworldEnv::reset(std::optional<uint64_t> seed) {
+  const auto n = static_cast<uint64_t>(files_.size());
+  // A seed picks the game (so a seeded episode is reproducible); without one the env walks
+  // its files in order.
+  uint64_t pick = seed ? mix(*seed) % n : cycle_++ % n;
+  bool found = false;
+  for (uint64_t tries = 0; tries < n && !found; ++tries, pick = (pick + 1) % n) {
+    if (skip_[pick]) continue;
+    auto game = cachedGame(files_[pick].path, names_, static_cast<std::size_t>(o_.cache_games));
+    if (o_.require_solvable && !game->solvable()) {
+      spdlog::warn("alfworld: skipping {}: \"solvable\" is not true", files_[pick].path);
+      skip_[pick] = 1;
+      continue;
+    }
+    current_ = static_cast<int64_t>(pick);
+    session_ = std::make_unique<alfworld::GameSession>(std::move(game));
+    found = true;
+  }
+  if (!found) throw Error(StatusCode::kNotFound, "env.alfworld: no game file is solvable (require_solvable: true skips files whose \"solvable\" is not true)");
+  session_->reset();
+  steps_ = 0;
+  admissible_sum_ = 0;
+  copyText(session_->game().taskText(), task_);
+  hashTextTokens(session_->game().taskText(), task_tokens_);
+  publish();
+}
+
+void AlfworldEnv::publish() {
+  const std::string& text = session_->feedback();
+  copyText(text, feedback_);
+  hashTextTokens(text, text_tokens_);
+  const auto& admissible = session_->admissibleCommands();
+  const std::size_t shown = std::min(admissible.size(), static_cast<std::size_t>(o_.max_candidates));
+  if (admissible.size() > shown) spdlog::debug("alfworld: {} admissible commands, only the first {} offered", admissible.size(), shown);
+  candidates_.assign(admissible.begin(), admissible.begin() + static_cast<std::ptrdiff_t>(shown));
+  std::fill(mask_.begin(), mask_.end(), 0);
+  std::fill(mask_.begin(), mask_.begin() + static_cast<std::ptrdiff_t>(shown), 1);
+  for (std::size_t i = 0; i < static_cast<std::size_t>(o_.max_candidates); ++i) {
+    std::span<int32_t> slot(candidate_tokens_.data() + i * kCandidateTokens, kCandidateTokens);
+    if (i < shown) hashTextTokens(candidates_[i], slot);
+    else std::fill(slot.begin(), slot.end(), 0);
+  }
+  admissible_sum_ += static_cast<double>(shown);
+}
+
+StepResult AlfworldEnv::step(int64_t action) {
+  if (!session_) throw Error(StatusCode::kFailedPrecondition, "AlfworldEnv: step() before reset()");
+  if (action < 0 || action >= static_cast<int64_t>(candidates_.size()))
+    throw Error(StatusCode::kInvalidArgument, "AlfworldEnv: action " + std::to_string(action) + " is not one of the " + std::to_string(candidates_.size()) + " admissible commands");
+  session_->step(candidates_[static_cast<std::size_t>(action)]);
+  ++steps_;
+  StepResult r;
+  if (session_->won()) {
+    r.reward = 1.0;
+    r.done = true;
+    r.end_status = EndStatus::kTaskSuccessful;
+  } else if (steps_ >= o_.max_steps) {
+    r.done = true;
+    r.truncated = true;
+    r.end_status = EndStatus::kAborted;
+  }
+  publish();
+  return r;
+}
+
+TensorView AlfworldEnv::observation(std::size_t index) const {
+  const TensorSpec* spec = &spec_.observations.at(index);
+  switch (index) {
+    case kTask: return {spec, task_.data()};
+    case kFeedback: return {spec, feedback_.data()};
+    case kTaskTok: return {spec, task_tokens_.data()};
+    case kTextTok: return {spec, text_tokens_.data()};
+    default: return {spec, candidate_tokens_.data()};
+  }
+}
+
+std::vector<EpisodeMetric> AlfworldEnv::episodeMetrics() const {
+  std::vector<EpisodeMetric> m;
+  const bool won = session_ && session_->won();
+  m.push_back({"success/" + currentGame().task_type, won ? 1.0 : 0.0});
+  if (won) m.push_back({"steps_to_success", static_cast<double>(steps_)});
+  m.push_back({"admissible", admissible_sum_ / static_cast<double>(steps_ + 1)});
+  return m;
+}
+
+SPUR_REGISTER_ENV({"alfworld", "ALFWorld's text games (TextWorld-identical native engine), admissible commands as candidate actions",
+                   [](const EnvOptions& o) { return alfworldEnvSpec(envSection<AlfworldOptions>(o, "alfworld")); },
+                   [](const EnvOptions& o, int) -> std::unique_ptr<Env> { return std::make_unique<AlfworldEnv>(envSection<AlfworldOptions>(o, "alfworld")); }});
+
+}  // namespace spur

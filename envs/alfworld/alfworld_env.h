@@ -1,0 +1,114 @@
+// AlfworldEnv: ALFWorld's text games (envs/alfworld/game.h, TextWorld-identical) behind the
+// Env interface, as ALFWorld's AlfredTWEnv plays them: one game per episode from a set of
+// game.tw-pddl files, the task text, the feedback of each step, the admissible commands as
+// candidate actions (sorted; the rest of the max_candidates slots masked), reward = score
+// (1 on the step that wins), done on won, truncated at max_steps (50, invalid steps counted;
+// with candidate actions every step is valid).
+//
+// Observations: "task" and "feedback" (text, uint8, zero-padded), and their hashed word
+// tokens for neural policies (envs/text/text_tokens.h): "task_tokens" [24],
+// "text_tokens" [160] (the feedback), "candidate_tokens" [max_candidates, 12].
+// Episode metrics: success/<task type> (0/1, so its mean is the per-type success rate),
+// steps_to_success (only for won episodes), admissible (mean candidate count).
+//
+// Game files: every game.tw-pddl under data_dir (recursively, skipping directories whose
+// name contains "movable" or "Sliced", as ALFWorld does) plus `games`; a file whose
+// "solvable" is not true is skipped at load when require_solvable is set (ALFWorld's rule).
+// The task type of a game comes from traj_data.json beside it, else from its directory
+// name (ALFWorld's "<task_type>-<object>-..." layout). Compiled games are cached per process.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "envs/alfworld/game.h"
+#include "envs/env.h"
+
+namespace spur {
+
+struct AlfworldOptions {
+  // Directory searched recursively for game.tw-pddl files (e.g. ALFWorld's
+  // $ALFWORLD_DATA/json_2.1.1/train, or the output of `spur alfworld-generate`).
+  std::string data_dir;
+  // Extra game files.
+  std::vector<std::string> games;
+  // Keep only games of these task types (pick_and_place_simple, look_at_obj_in_light,
+  // pick_clean_then_place_in_recep, pick_heat_then_place_in_recep,
+  // pick_cool_then_place_in_recep, pick_two_obj_and_place). Default: all.
+  std::vector<std::string> task_types;
+  // Skip game files whose "solvable" is not true (ALFWorld's loader does). Default: true.
+  bool require_solvable = true;
+  // Step cap per episode (ALFWorld's max_nb_steps_per_episode). Default: 50.
+  int64_t max_steps = 50;
+  // Display names: alfred (AlfredDemangler: "countertop 1") or ids (plain PddlEnv).
+  std::string names = "alfred";
+  // Candidate slots (admissible commands beyond this are dropped). Default: 64.
+  int64_t max_candidates = 64;
+  // Compiled games kept in memory per process. Default: 512.
+  int64_t cache_games = 512;
+
+  template <class B>
+  void bind(B& b) {
+    b.field("data_dir", data_dir);
+    b.field("games", games);
+    b.field("task_types", task_types);
+    b.field("require_solvable", require_solvable);
+    b.field("max_steps", max_steps);
+    b.field("names", names);
+    b.field("max_candidates", max_candidates);
+    b.field("cache_games", cache_games);
+  }
+};
+
+// The six task types ALFWorld plays, in its numbering order.
+const std::vector<std::string>& alfworldTaskTypes();
+
+// The spec of an AlfworldEnv with these options (no game is read). Throws Error for bad options.
+EnvSpec alfworldEnvSpec(const AlfworldOptions& options);
+
+// One playable game file and its task type.
+struct AlfworldGameFile {
+  std::string path;
+  std::string task_type;
+};
+// The game files the options select, sorted by path. Throws Error (naming data_dir) when none.
+std::vector<AlfworldGameFile> findAlfworldGames(const AlfworldOptions& options);
+
+class AlfworldEnv : public Env {
+ public:
+  explicit AlfworldEnv(const AlfworldOptions& options);
+  const EnvSpec& spec() const override { return spec_; }
+  void reset(std::optional<uint64_t> seed) override;
+  StepResult step(int64_t action) override;
+  TensorView observation(std::size_t index) const override;
+  std::span<const uint8_t> actionMask() const override { return mask_; }
+  std::span<const std::string> candidates() const override { return candidates_; }
+  std::string_view message() const override { return session_ ? std::string_view(session_->feedback()) : std::string_view(); }
+  std::vector<EpisodeMetric> episodeMetrics() const override;
+
+  // The game of the current episode.
+  const AlfworldGameFile& currentGame() const { return files_[static_cast<std::size_t>(current_)]; }
+  const alfworld::GameSession& session() const { return *session_; }
+
+ private:
+  void publish();  // observations, candidates and mask from the session
+
+  AlfworldOptions o_;
+  EnvSpec spec_;
+  alfworld::NameStyle names_;
+  std::vector<AlfworldGameFile> files_;
+  std::vector<uint8_t> skip_;  // per file: found unsolvable
+  int64_t current_ = 0;
+  uint64_t cycle_ = 0;
+  std::unique_ptr<alfworld::GameSession> session_;
+  std::vector<std::string> candidates_;
+  std::vector<uint8_t> mask_;
+  std::vector<uint8_t> task_, feedback_;
+  std::vector<int32_t> task_tokens_, text_tokens_, candidate_tokens_;
+  int64_t steps_ = 0;
+  double admissible_sum_ = 0;
+};
+
+}  // namespace spur
