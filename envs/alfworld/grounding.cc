@@ -76,6 +76,21 @@ std::string atomKey(int predicate, const std::vector<int>& args) {
   return key;
 }
 
+// (predicate, args) in 64 bits: 12 bits of predicate, up to four 13-bit object ids.
+bool packAtom(int predicate, const std::vector<int>& args, uint64_t& key) {
+  if (predicate >= (1 << 12) || args.size() > 4) return false;
+  key = static_cast<uint64_t>(predicate) | (static_cast<uint64_t>(args.size()) << 12);
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] < 0 || args[i] >= (1 << 13)) return false;
+    key |= static_cast<uint64_t>(args[i]) << (14 + 13 * i);
+  }
+  return true;
+}
+
+uint64_t staticIndexKey(int predicate, int position, int object) {
+  return (static_cast<uint64_t>(predicate) << 40) | (static_cast<uint64_t>(position) << 32) | static_cast<uint32_t>(object);
+}
+
 bool contains(const std::vector<int>& v, int x) { return std::find(v.begin(), v.end(), x) != v.end(); }
 
 }  // namespace
@@ -146,6 +161,12 @@ GroundTask::GroundTask(const Domain& domain, const Problem& problem, const std::
     initial_truth_[atom] = 1;
   }
 
+  // Static facts by (predicate, position, object), for grounding's generators.
+  for (int atom = 0; atom < atomCount(); ++atom) {
+    if (!predicate_static_[static_cast<std::size_t>(atom_predicate_[atom])]) continue;
+    const auto& args = atom_args_[atom];
+    for (std::size_t k = 0; k < args.size(); ++k) static_index_[staticIndexKey(atom_predicate_[atom], static_cast<int>(k), args[k])].push_back(atom);
+  }
   for (std::size_t a = 0; a < domain_.actions.size(); ++a) groundAction(static_cast<int>(a));
   Binding empty;
   goal_ = compile(problem.goal, empty, "pddl_problem :goal");
@@ -175,17 +196,36 @@ int GroundTask::predicateId(const std::string& name, std::size_t arity, const st
   return it->second;
 }
 
+int GroundTask::findAtom(int predicate, const std::vector<int>& args) const {
+  uint64_t packed = 0;
+  if (packAtom(predicate, args, packed)) {
+    auto it = packed_atom_ids_.find(packed);
+    return it == packed_atom_ids_.end() ? -1 : it->second;
+  }
+  auto it = atom_ids_.find(atomKey(predicate, args));
+  return it == atom_ids_.end() ? -1 : it->second;
+}
+
 int GroundTask::internAtom(int predicate, const std::vector<int>& args) {
-  const std::string key = atomKey(predicate, args);
-  auto it = atom_ids_.find(key);
-  if (it != atom_ids_.end()) return it->second;
+  const int found = findAtom(predicate, args);
+  if (found >= 0) return found;
   const int id = static_cast<int>(atom_predicate_.size());
-  atom_ids_.emplace(key, id);
+  uint64_t packed = 0;
+  if (packAtom(predicate, args, packed)) packed_atom_ids_.emplace(packed, id);
+  else atom_ids_.emplace(atomKey(predicate, args), id);
   atom_predicate_.push_back(predicate);
   atom_args_.push_back(args);
   atoms_by_predicate_[predicate].push_back(id);
   initial_truth_.push_back(0);
   return id;
+}
+
+int GroundTask::formulaPredicate(const Formula& f, const std::string& where) {
+  auto it = formula_predicate_.find(&f);
+  if (it != formula_predicate_.end()) return it->second;
+  const int p = predicateId(f.predicate, f.terms.size(), where, f.line);
+  formula_predicate_.emplace(&f, p);
+  return p;
 }
 
 Condition GroundTask::compile(const Formula& f, Binding& b, const std::string& where) {
@@ -196,21 +236,24 @@ Condition GroundTask::compile(const Formula& f, Binding& b, const std::string& w
       if (id < 0) fail(source_ + ": " + where, f.line, "unknown variable '?" + t.name + "'");
       return id;
     }
+    auto cached = term_object_.find(&t);
+    if (cached != term_object_.end()) return cached->second;
     const int id = objectId(t.name);
     if (id < 0) fail(source_ + ": " + where, f.line, "unknown object '" + t.name + "'");
+    term_object_.emplace(&t, id);
     return id;
   };
   switch (f.kind) {
     case FK::kTrue: return constant(true);
     case FK::kEquals: return constant(resolve(f.terms[0]) == resolve(f.terms[1]));
     case FK::kAtom: {
-      const int p = predicateId(f.predicate, f.terms.size(), where, f.line);
-      std::vector<int> args;
-      args.reserve(f.terms.size());
+      const int p = formulaPredicate(f, where);
+      std::vector<int>& args = scratch_args_;  // no recursion while in use
+      args.clear();
       for (const auto& t : f.terms) args.push_back(resolve(t));
       if (predicate_static_[p]) {
-        auto it = atom_ids_.find(atomKey(p, args));
-        return constant(it != atom_ids_.end() && initial_truth_[it->second]);
+        const int atom = findAtom(p, args);
+        return constant(atom >= 0 && initial_truth_[atom]);
       }
       Condition c;
       c.kind = Condition::Kind::kAtom;
@@ -305,10 +348,94 @@ void GroundTask::groundAction(int index) {
   }
 
   std::vector<const std::vector<int>*> domains(n);
-  for (std::size_t i = 0; i < n; ++i) domains[i] = &objectsOfType(a.parameters[i].type);
+  std::vector<std::vector<uint8_t>> in_domain(n, std::vector<uint8_t>(static_cast<std::size_t>(objectCount()), 0));
+  for (std::size_t i = 0; i < n; ++i) {
+    domains[i] = &objectsOfType(a.parameters[i].type);
+    for (int o : *domains[i]) in_domain[i][static_cast<std::size_t>(o)] = 1;
+  }
 
-  Binding b;
+  // A parameter that a static positive atom binds (all its other terms constants or earlier
+  // parameters) draws its values from that predicate's facts instead of from every object
+  // of its type: PutObject's ?ot from (objectType ?o ?ot), ?r from (receptacleAtLocation ?r ?l).
+  auto paramIndex = [&](const std::string& var) {
+    for (std::size_t k = 0; k < n; ++k)
+      if (a.parameters[k].name == var) return static_cast<int>(k);
+    return -1;
+  };
+  std::vector<const Formula*> generator(n, nullptr);
+  for (const Formula* c : conjuncts) {
+    if (c->kind != Formula::Kind::kAtom) continue;
+    auto it = predicate_ids_.find(c->predicate);
+    if (it == predicate_ids_.end() || !predicate_static_[it->second]) continue;
+    int last = -1;
+    bool only_params = true;
+    for (const auto& t : c->terms) {
+      if (!t.is_variable) continue;
+      const int k = paramIndex(t.name);
+      if (k < 0) only_params = false;
+      last = std::max(last, k);
+    }
+    if (only_params && last >= 0 && !generator[static_cast<std::size_t>(last)]) generator[static_cast<std::size_t>(last)] = c;
+  }
   std::vector<int> args(n);
+  // Each generator term resolved once: a constant's object id, an earlier parameter's index,
+  // or the parameter being generated; the facts scanned are those sharing the first bound
+  // term's value (static_index_), not the whole predicate.
+  struct GenTerm {
+    int constant = -1, param = -1;
+    bool self = false;
+  };
+  std::vector<std::vector<GenTerm>> gen_terms(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!generator[i]) continue;
+    for (const auto& t : generator[i]->terms) {
+      GenTerm g;
+      if (!t.is_variable) {
+        g.constant = objectId(t.name);
+        if (g.constant < 0) fail(source_ + ": " + where, generator[i]->line, "unknown object '" + t.name + "'");
+      } else {
+        g.param = paramIndex(t.name);
+        g.self = static_cast<std::size_t>(g.param) == i;
+      }
+      gen_terms[i].push_back(g);
+    }
+  }
+  std::vector<std::vector<int>> candidates(n);
+  auto generate = [&](std::size_t i) -> const std::vector<int>& {
+    std::vector<int>& out = candidates[i];
+    out.clear();
+    const Formula& g = *generator[i];
+    const int p = formulaPredicate(g, where);
+    const auto& terms = gen_terms[i];
+    const std::vector<int>* scan = &atoms_by_predicate_[static_cast<std::size_t>(p)];
+    for (std::size_t k = 0; k < terms.size(); ++k) {
+      if (terms[k].self) continue;
+      const int value = terms[k].constant >= 0 ? terms[k].constant : args[static_cast<std::size_t>(terms[k].param)];
+      auto it = static_index_.find(staticIndexKey(p, static_cast<int>(k), value));
+      static const std::vector<int> kNone;
+      scan = it == static_index_.end() ? &kNone : &it->second;
+      break;
+    }
+    for (int atom : *scan) {
+      if (!initial_truth_[atom]) continue;
+      const auto& atom_args = atom_args_[atom];
+      int value = -1;
+      bool match = true;
+      for (std::size_t k = 0; k < terms.size() && match; ++k) {
+        if (terms[k].self) {
+          match = value < 0 || value == atom_args[k];
+          value = atom_args[k];
+        } else {
+          match = (terms[k].constant >= 0 ? terms[k].constant : args[static_cast<std::size_t>(terms[k].param)]) == atom_args[k];
+        }
+      }
+      if (match && value >= 0 && in_domain[i][static_cast<std::size_t>(value)]) out.push_back(value);
+    }
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+  };
+  Binding b;
   std::function<void(std::size_t)> bind = [&](std::size_t i) {
     if (i == n) {
       GroundOperator op;
@@ -359,7 +486,8 @@ void GroundTask::groundAction(int index) {
       operators_.push_back(std::move(op));
       return;
     }
-    for (int o : *domains[i]) {
+    const std::vector<int>& values = generator[i] ? generate(i) : *domains[i];
+    for (int o : values) {
       args[i] = o;
       b.vars.emplace_back(&a.parameters[i].name, o);
       bool ok = true;

@@ -81,6 +81,8 @@ class GroundTask {
 
  private:
   int internAtom(int predicate, const std::vector<int>& args);
+  int findAtom(int predicate, const std::vector<int>& args) const;  // -1 if not interned
+  int formulaPredicate(const Formula& f, const std::string& where);
   int predicateId(const std::string& name, std::size_t arity, const std::string& where, int line);
   struct Binding;
   Condition compile(const Formula& f, Binding& b, const std::string& where);
@@ -98,7 +100,14 @@ class GroundTask {
   std::vector<uint8_t> predicate_static_;
   std::vector<int> atom_predicate_;
   std::vector<std::vector<int>> atom_args_;
+  // Atom ids by (predicate, args): packed into 64 bits when they fit (the common case), else
+  // by a byte-string key.
+  std::unordered_map<uint64_t, int> packed_atom_ids_;
   std::unordered_map<std::string, int> atom_ids_;
+  std::unordered_map<const Formula*, int> formula_predicate_;
+  std::unordered_map<const Term*, int> term_object_;  // constants resolved once
+  std::unordered_map<uint64_t, std::vector<int>> static_index_;
+  std::vector<int> scratch_args_;
   std::vector<std::vector<int>> atoms_by_predicate_;
   std::vector<uint8_t> initial_truth_;
 
