@@ -42,6 +42,8 @@ int runActor(const ActorRoleOptions& o, const std::atomic<bool>& stop) {
     case ActorPolicy::kRandom:
       policy = makeRandomPolicy(A, makePolicyNet(o.model, spec.observations, A)->stateSize(), B, actorSeeds(o.seed, o.rank).random_policy);
       break;
+    case ActorPolicy::kLlm:
+      throw Error(StatusCode::kInvalidArgument, "actors.policy: llm plays through `spur eval --policy llm` (baselines and evaluation), not in training actors");
   }
   torch::manual_seed(o.seed * 7919 + static_cast<uint64_t>(o.rank));
   std::mt19937_64 env_rng(actorSeeds(o.seed, o.rank).env_resets);

@@ -12,8 +12,9 @@ namespace spur {
 
 // How an actor chooses actions: the learner's network, or uniformly at random among the
 // valid actions (measures the actor's own overhead; trains nothing useful).
-enum class ActorPolicy { kNetwork, kRandom };
-inline constexpr std::array<EnumName<ActorPolicy>, 2> kActorPolicyNames{{{ActorPolicy::kNetwork, "network"}, {ActorPolicy::kRandom, "random"}}};
+enum class ActorPolicy { kNetwork, kRandom, kLlm };
+inline constexpr std::array<EnumName<ActorPolicy>, 3> kActorPolicyNames{
+    {{ActorPolicy::kNetwork, "network"}, {ActorPolicy::kRandom, "random"}, {ActorPolicy::kLlm, "llm"}}};
 constexpr std::span<const EnumName<ActorPolicy>> enumNames(ActorPolicy) { return kActorPolicyNames; }
 
 struct ActorOptions {
@@ -26,7 +27,8 @@ struct ActorOptions {
   // Restart back-off for crashed actors: first delay and cap, seconds. Default: 1, 30.
   double restart_backoff_s = 1.0;
   double restart_backoff_max_s = 30.0;
-  // How actions are chosen: network or random (ActorPolicy). Default: network.
+  // How actions are chosen: network, random or llm (ActorPolicy; llm: an LLM picks among a
+  // text env's candidates, actors/llm_policy.h, played by `spur eval`). Default: network.
   ActorPolicy policy = ActorPolicy::kNetwork;
 
   template <class B>

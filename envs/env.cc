@@ -1,5 +1,7 @@
 #include "envs/env.h"
 
+#include "core/status.h"
+
 namespace spur {
 
 std::string_view endStatusName(EndStatus status) {
@@ -11,5 +13,7 @@ std::string_view endStatusName(EndStatus status) {
   }
   return "?";
 }
+
+StepResult Env::stepInvalid() { throw Error(StatusCode::kFailedPrecondition, "this env has no invalid action: every action is one of its own"); }
 
 }  // namespace spur

@@ -94,6 +94,12 @@ class Env {
   // actionSpace().size() and the action is valid under actionMask().
   virtual StepResult step(int64_t action) = 0;
 
+  // kCandidates envs: the agent answered with something that is none of the candidates (an
+  // LLM policy's free text that matches no command). The env plays it as its reference does
+  // (ALFWorld: "Nothing happens.", the step counts) and counts it in its episode metrics.
+  // Default: Error(kFailedPrecondition), for envs where no such action exists.
+  virtual StepResult stepInvalid();
+
   // Observation tensor `index` (an index into observationSpec()).
   virtual TensorView observation(std::size_t index) const = 0;
 

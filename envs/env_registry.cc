@@ -55,4 +55,9 @@ EnvSpec envSpec(const EnvOptions& options) { return find(options).spec(options);
 
 std::unique_ptr<Env> makeEnv(const EnvOptions& options, int instance) { return find(options).make(options, instance); }
 
+void prepareEnv(const EnvOptions& options) {
+  const EnvRegistration& r = find(options);
+  if (r.prepare) r.prepare(options);
+}
+
 }  // namespace spur

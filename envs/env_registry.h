@@ -42,6 +42,10 @@ struct EnvRegistration {
   std::function<EnvSpec(const EnvOptions&)> spec;
   // Env number `instance` of a process (distinguishes e.g. ttyrec file names).
   std::function<std::unique_ptr<Env>(const EnvOptions&, int instance)> make;
+  // Optional: one-time work before any env of a run is built, done by the launcher (spur
+  // train, spur eval) and never by actors: e.g. ALFWorld generating its games when its data
+  // directory is empty. Must be idempotent.
+  std::function<void(const EnvOptions&)> prepare = {};
 };
 
 // Adds an env; returns true (for a static initialiser). Aborts on a duplicate name.
@@ -53,6 +57,8 @@ std::vector<std::string> registeredEnvNames();
 // error for bad options.
 EnvSpec envSpec(const EnvOptions& options);
 std::unique_ptr<Env> makeEnv(const EnvOptions& options, int instance);
+// Runs the env's prepare hook, if it has one.
+void prepareEnv(const EnvOptions& options);
 
 // The env's own section of `options` (env.<name>) as its options struct T.
 template <class T>

@@ -3,13 +3,22 @@
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
 
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <cmath>
+#include <random>
+#include <thread>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "actors/llm_policy.h"
 #include "core/config.h"
 #include "core/status.h"
 #include "core/subprocess.h"
@@ -26,6 +35,9 @@ namespace fs = std::filesystem;
 
 struct EvalArgs {
   std::string run_dir, checkpoint, ttyrec_dir, out;
+  std::string policy = "network";  // network | random | llm
+  std::string llm_prompt = "policy_react";
+  int64_t llm_history = 12;
   int64_t episodes = 20;
   int64_t max_steps = 1000000;
   uint64_t seed = 1000003;  // far from training's seeds
@@ -41,7 +53,7 @@ struct EpisodeResult {
 };
 
 // One observation of one env as [1, 1, ...] tensors (T = 1, B = 1).
-ObsMap observe(const Env& env) {
+ObsMap observationTensors(const Env& env) {
   ObsMap obs;
   const auto& spec = env.observationSpec();
   for (std::size_t i = 0; i < spec.size(); ++i) {
@@ -52,20 +64,73 @@ ObsMap observe(const Env& env) {
   return obs;
 }
 
-EpisodeResult playEpisode(Env& env, PolicyNetImpl& net, uint64_t seed, const EvalArgs& a) {
-  torch::NoGradGuard no_grad;
-  env.reset(seed);
-  auto state = torch::zeros({1, net.stateSize()});
-  const int64_t A = env.actionSpace().size();
-  EpisodeResult r;
-  for (int64_t step = 0; step < a.max_steps; ++step) {
-    auto out = net.forward(observe(env), state, torch::zeros({1, 1}));
-    state = out.state;
+// Chooses the actions of one episode: the network (sampled or greedy), uniform among the
+// valid actions, or an LLM (text envs with candidates; -1 = an answer that matched none).
+class EvalAgent {
+ public:
+  virtual ~EvalAgent() = default;
+  virtual void reset(const Env& env) = 0;
+  virtual int64_t act(const Env& env) = 0;
+  virtual void observe(const Env&) {}
+};
+
+class NetworkAgent : public EvalAgent {
+ public:
+  NetworkAgent(std::shared_ptr<PolicyNetImpl> net, bool greedy) : net_(std::move(net)), greedy_(greedy) {}
+  void reset(const Env&) override { state_ = torch::zeros({1, net_->stateSize()}); }
+  int64_t act(const Env& env) override {
+    torch::NoGradGuard no_grad;
+    auto out = net_->forward(observationTensors(env), state_, torch::zeros({1, 1}));
+    state_ = out.state;
+    const int64_t A = env.actionSpace().size();
     torch::Tensor mask;
     if (auto m = env.actionMask(); !m.empty()) mask = torch::from_blob(const_cast<uint8_t*>(m.data()), {A}, torch::kUInt8).clone();
     const auto log_probs = maskedLogSoftmax(out.logits[0][0], mask);
-    const int64_t action = a.greedy ? log_probs.argmax().item<int64_t>() : torch::multinomial(log_probs.exp(), 1).item<int64_t>();
-    const StepResult s = env.step(action);
+    return greedy_ ? log_probs.argmax().item<int64_t>() : torch::multinomial(log_probs.exp(), 1).item<int64_t>();
+  }
+
+ private:
+  std::shared_ptr<PolicyNetImpl> net_;
+  bool greedy_;
+  torch::Tensor state_;
+};
+
+class RandomAgent : public EvalAgent {
+ public:
+  explicit RandomAgent(uint64_t seed) : rng_(seed) {}
+  void reset(const Env&) override {}
+  int64_t act(const Env& env) override {
+    const auto mask = env.actionMask();
+    std::vector<int64_t> valid;
+    for (int64_t i = 0; i < env.actionSpace().size(); ++i)
+      if (mask.empty() || mask[static_cast<std::size_t>(i)]) valid.push_back(i);
+    if (valid.empty()) throw Error(StatusCode::kFailedPrecondition, "the env offers no valid action");
+    return valid[std::uniform_int_distribution<std::size_t>(0, valid.size() - 1)(rng_)];
+  }
+
+ private:
+  std::mt19937_64 rng_;
+};
+
+class LlmAgent : public EvalAgent {
+ public:
+  explicit LlmAgent(LlmTextPolicy policy) : policy_(std::move(policy)) {}
+  void reset(const Env& env) override { policy_.reset(env); }
+  int64_t act(const Env& env) override { return policy_.act(env); }
+  void observe(const Env& env) override { policy_.observe(env); }
+
+ private:
+  LlmTextPolicy policy_;
+};
+
+EpisodeResult playEpisode(Env& env, EvalAgent& agent, uint64_t seed, const EvalArgs& a) {
+  env.reset(seed);
+  agent.reset(env);
+  EpisodeResult r;
+  for (int64_t step = 0; step < a.max_steps; ++step) {
+    const int64_t action = agent.act(env);
+    const StepResult s = action < 0 ? env.stepInvalid() : env.step(action);
+    agent.observe(env);
     r.episode_return += s.reward;
     ++r.length;
     if (s.done) {
@@ -76,6 +141,44 @@ EpisodeResult playEpisode(Env& env, PolicyNetImpl& net, uint64_t seed, const Eva
   }
   throw Error(StatusCode::kFailedPrecondition, "an episode ran past --max-steps " + std::to_string(a.max_steps) + " without ending");
 }
+
+// llm.local_server for `spur eval --policy llm`: llama.cpp served for the evaluation's
+// duration, killed (and reaped) when the evaluation ends.
+class LocalServer {
+ public:
+  LocalServer(const std::vector<std::string>& argv, const std::string& log) {
+    pid_ = ::fork();
+    if (pid_ < 0) throw Error(StatusCode::kInternal, "fork failed for the local LLM server");
+    if (pid_ == 0) {
+      const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      if (fd >= 0) {
+        ::dup2(fd, 1);
+        ::dup2(fd, 2);
+      }
+      std::vector<char*> args;
+      for (const auto& s : argv) args.push_back(const_cast<char*>(s.c_str()));
+      args.push_back(nullptr);
+      ::execvp(args[0], args.data());
+      ::_exit(127);
+    }
+  }
+  ~LocalServer() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGTERM);
+      int status = 0;
+      ::waitpid(pid_, &status, 0);
+    }
+  }
+  LocalServer(const LocalServer&) = delete;
+  LocalServer& operator=(const LocalServer&) = delete;
+  bool alive() const {
+    int status = 0;
+    return ::waitpid(pid_, &status, WNOHANG) == 0;
+  }
+
+ private:
+  pid_t pid_ = -1;
+};
 
 // Mean and the half-width of its normal 95% interval.
 std::pair<double, double> meanAndInterval(const std::vector<double>& v) {
@@ -91,23 +194,71 @@ std::pair<double, double> meanAndInterval(const std::vector<double>& v) {
 int runEval(const EvalArgs& a) {
   torch::set_num_threads(1);
   const fs::path run(a.run_dir);
-  if (!fs::exists(run / "config.yaml")) throw Error(StatusCode::kNotFound, a.run_dir + ": no config.yaml (is it a run directory of spur train?)");
-  SpurConfig cfg = config::load<SpurConfig>((run / "config.yaml").string(), a.overrides);
+  // A run directory (its config.yaml and checkpoints), or a config file (baselines: --policy
+  // random or llm need no training run).
+  const bool from_run = fs::is_directory(run);
+  if (from_run && !fs::exists(run / "config.yaml")) throw Error(StatusCode::kNotFound, a.run_dir + ": no config.yaml (is it a run directory of spur train?)");
+  if (!from_run && !fs::is_regular_file(run)) throw Error(StatusCode::kNotFound, a.run_dir + ": neither a run directory nor a config file");
+  SpurConfig cfg = config::load<SpurConfig>(from_run ? (run / "config.yaml").string() : run.string(), a.overrides);
   if (!a.ttyrec_dir.empty()) cfg.env.sections.map[cfg.env.name]["ttyrec_dir"] = fs::absolute(a.ttyrec_dir).string();
   std::unique_ptr<Env> env;
   try {
+    prepareEnv(cfg.env);
     env = makeEnv(cfg.env, 0);
   } catch (const Error& e) {
     if (!a.ttyrec_dir.empty() && std::string(e.what()).find("ttyrec_dir: unknown key") != std::string::npos)
       throw Error(StatusCode::kInvalidArgument, "--ttyrec: env '" + cfg.env.name + "' does not record ttyrecs");
     throw;
   }
-  const std::string file = a.checkpoint.empty() ? latestCheckpointFile(run / "checkpoints") : a.checkpoint;
-  if (file.empty()) throw Error(StatusCode::kNotFound, a.run_dir + ": no checkpoint in " + (run / "checkpoints").string() + " (give --checkpoint PATH)");
-  if (!fs::exists(file)) throw Error(StatusCode::kNotFound, "--checkpoint " + file + ": no such file");
-  auto net = makePolicyNet(cfg.model, env->observationSpec(), env->actionSpace().size());
-  loadPolicyWeights(file, *net);
-  net->eval();
+  std::unique_ptr<EvalAgent> agent;
+  std::unique_ptr<LocalServer> local_server;
+  std::string what;
+  if (a.policy == "network") {
+    if (!from_run) throw Error(StatusCode::kInvalidArgument, "--policy network needs a run directory with checkpoints, not a config file");
+    const std::string file = a.checkpoint.empty() ? latestCheckpointFile(run / "checkpoints") : a.checkpoint;
+    if (file.empty()) throw Error(StatusCode::kNotFound, a.run_dir + ": no checkpoint in " + (run / "checkpoints").string() + " (give --checkpoint PATH)");
+    if (!fs::exists(file)) throw Error(StatusCode::kNotFound, "--checkpoint " + file + ": no such file");
+    auto net = makePolicyNet(cfg.model, env->observationSpec(), env->actionSpace().size());
+    loadPolicyWeights(file, *net);
+    net->eval();
+    agent = std::make_unique<NetworkAgent>(std::move(net), a.greedy);
+    what = "checkpoint " + file + (a.greedy ? ", greedy actions" : ", sampled actions");
+  } else if (a.policy == "random") {
+    agent = std::make_unique<RandomAgent>(a.seed * 31 + 7);
+    what = "uniform random valid actions";
+  } else if (a.policy == "llm") {
+    if (env->actionSpace().kind != ActionSpace::Kind::kCandidates)
+      throw Error(StatusCode::kInvalidArgument, "--policy llm plays text envs with candidate actions; env '" + cfg.env.name + "' has a fixed action set");
+    OpenAiBackendOptions openai = cfg.llm.openai;
+    if (!cfg.llm.local_server.model.empty()) {
+      const std::string python = projectPython();
+      const std::string gguf = resolveLocalModel(cfg.llm.local_server, python);
+      const int port = freeLocalPort();
+      openai.url = "http://127.0.0.1:" + std::to_string(port);
+      const std::string log = (fs::temp_directory_path() / ("spur-eval-llm-" + std::to_string(::getpid()) + ".log")).string();
+      local_server = std::make_unique<LocalServer>(localServerCommand(cfg.llm.local_server, python, gguf, openai.model, port), log);
+      // Ready when it answers; llama.cpp loads a small model in seconds.
+      OpenAiBackendOptions probe = openai;
+      probe.max_tokens = 1;
+      probe.timeout_s = 5;
+      const OpenAiChatClient ping(probe);
+      bool ready = false;
+      for (int i = 0; i < 120 && !ready && local_server->alive(); ++i) {
+        try {
+          ping.complete({{"user", "hi"}});
+          ready = true;
+        } catch (const Error&) {
+          std::this_thread::sleep_for(std::chrono::seconds(1));
+        }
+      }
+      if (!ready) throw Error(StatusCode::kUnavailable, "the local LLM server did not answer within 120 s (log: " + log + ")");
+    }
+    auto client = std::make_shared<const OpenAiChatClient>(openai);
+    agent = std::make_unique<LlmAgent>(LlmTextPolicy(client, loadPolicyPrompt(resolveSourcePath(cfg.llm.prompts_dir), a.llm_prompt), a.llm_history));
+    what = "LLM policy " + openai.model + " at " + openai.url + ", prompt " + a.llm_prompt;
+  } else {
+    throw Error(StatusCode::kInvalidArgument, "--policy: expected network, random or llm, got '" + a.policy + "'");
+  }
   torch::manual_seed(a.seed);
 
   std::ofstream out;
@@ -115,14 +266,14 @@ int runEval(const EvalArgs& a) {
     out.open(a.out);
     if (!out) throw Error(StatusCode::kInvalidArgument, "--out " + a.out + ": cannot open for writing");
   }
-  std::printf("spur eval: %s, checkpoint %s, %lld episodes, %s actions, seeds %llu..\n", a.run_dir.c_str(), file.c_str(), static_cast<long long>(a.episodes),
-              a.greedy ? "greedy" : "sampled", static_cast<unsigned long long>(a.seed));
+  std::printf("spur eval: %s, %s, %lld episodes, seeds %llu..\n", a.run_dir.c_str(), what.c_str(), static_cast<long long>(a.episodes),
+              static_cast<unsigned long long>(a.seed));
   std::map<std::string, std::vector<double>> values;  // in the order rows are printed: see below
   std::map<std::string, int64_t> statuses;
   std::vector<std::string> metric_names;
   for (int64_t k = 0; k < a.episodes; ++k) {
     const uint64_t seed = a.seed + static_cast<uint64_t>(k);
-    const EpisodeResult r = playEpisode(*env, *net, seed, a);
+    const EpisodeResult r = playEpisode(*env, *agent, seed, a);
     const bool success = r.end_status == EndStatus::kTaskSuccessful;
     values["return"].push_back(r.episode_return);
     values["length"].push_back(static_cast<double>(r.length));
@@ -182,7 +333,10 @@ int runPlot(const PlotArgs& a) {
 void addEvalCommands(CLI::App& app) {
   auto a = std::make_shared<EvalArgs>();
   auto* eval = app.add_subcommand("eval", "Play a trained policy: a table of return, length, success and the env's metrics, one JSON line per episode");
-  eval->add_option("run_dir", a->run_dir, "Run directory of spur train")->required();
+  eval->add_option("run_dir", a->run_dir, "Run directory of spur train (or, for --policy random/llm, a config file)")->required();
+  eval->add_option("--policy", a->policy, "network (the run's checkpoint), random (uniform valid actions) or llm (text envs: an LLM picks a candidate)")->capture_default_str();
+  eval->add_option("--llm-prompt", a->llm_prompt, "--policy llm: the policy prompt in llm.prompts_dir")->capture_default_str();
+  eval->add_option("--llm-history", a->llm_history, "--policy llm: past steps shown in the prompt")->capture_default_str();
   eval->add_option("--checkpoint", a->checkpoint, "Checkpoint file (default: the run's latest)");
   eval->add_option("--episodes", a->episodes, "Episodes to play")->capture_default_str()->check(CLI::PositiveNumber);
   eval->add_flag("--greedy", a->greedy, "Take the most probable action instead of sampling");

@@ -128,6 +128,7 @@ void validateBeforeLaunch(const std::string& file, const SpurConfig& c) {
   auto fail = [&](const std::string& what) { throw Error(StatusCode::kInvalidArgument, file + ": " + what); };
   if (c.actors.processes < 1) fail("actors.processes must be at least 1");
   if (c.actors.envs_per_process < 1) fail("actors.envs_per_process must be at least 1");
+  if (c.actors.policy == ActorPolicy::kLlm) fail("actors.policy: llm plays through `spur eval --policy llm` (baselines and evaluation), not in training actors");
   if (c.learner.rollout < 1) fail("learner.rollout must be at least 1");
   if (c.learner.lr_schedule == LrSchedule::kLinear && c.run.total_frames <= 0)
     fail("learner.lr_schedule: linear decays to 0 at run.total_frames, which is 0 (never); set run.total_frames");
@@ -174,6 +175,7 @@ int runTrain(const TrainArgs& args) {
   if (cfg.transport.rewards_address == "auto") cfg.transport.rewards_address = autoAddress(run_dir, "rewards");
   // Check what the roles would reject, so that errors name the key before launch. The env
   // is built once, not only described: a missing game library shows here, not in an actor.
+  prepareEnv(cfg.env);
   makeEnv(cfg.env, 1 << 21);
   validateBeforeLaunch(args.config, cfg);
   // A self-contained run serves its own LLM: llama.cpp on a free local port, reached

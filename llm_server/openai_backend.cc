@@ -9,6 +9,7 @@
 
 #include "llm_server/answer_parser.h"
 #include "llm_server/label_backend.h"
+#include "llm_server/openai_client.h"
 
 namespace spur {
 namespace {
@@ -67,18 +68,37 @@ class Request {
   curl_slist* headers_ = nullptr;
 };
 
+// The llm.openai checks shared by the label backend and the chat client; returns the base URL
+// without trailing slashes and sets api_key from the environment.
+std::string checkedBase(const OpenAiBackendOptions& o, std::string& api_key) {
+  if (o.api != "chat" && o.api != "completions") throw Error(StatusCode::kInvalidArgument, "llm.openai.api: '" + o.api + "' (valid: chat, completions)");
+  if (o.url.rfind("http://", 0) != 0 && o.url.rfind("https://", 0) != 0)
+    throw Error(StatusCode::kInvalidArgument, "llm.openai.url: '" + o.url + "' must start with http:// or https://");
+  if (o.max_tokens < 1) throw Error(StatusCode::kInvalidArgument, "llm.openai.max_tokens must be >= 1");
+  if (o.timeout_s <= 0) throw Error(StatusCode::kInvalidArgument, "llm.openai.timeout_s must be > 0");
+  if (const char* key = o.api_key_env.empty() ? nullptr : std::getenv(o.api_key_env.c_str())) api_key = key;
+  std::string base = o.url;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  return base;
+}
+
+std::string textAt(const json& j, std::initializer_list<const char*> path, const std::string& url) {
+  const json* cur = &j;
+  std::string where;
+  for (const char* key : path) {
+    where += std::string("/") + key;
+    if (cur->is_array() && std::isdigit(static_cast<unsigned char>(key[0])) && cur->size() > std::stoul(key)) cur = &(*cur)[std::stoul(key)];
+    else if (cur->is_object() && cur->contains(key)) cur = &(*cur)[key];
+    else throw Error(StatusCode::kUnavailable, url + ": the reply lacks " + where);
+  }
+  if (cur->is_null()) return "";
+  if (!cur->is_string()) throw Error(StatusCode::kUnavailable, url + ": " + where + " is not a string");
+  return cur->get<std::string>();
+}
+
 class OpenAiBackend : public LabelBackend {
  public:
-  explicit OpenAiBackend(const OpenAiBackendOptions& o) : o_(o) {
-    if (o.api != "chat" && o.api != "completions") throw Error(StatusCode::kInvalidArgument, "llm.openai.api: '" + o.api + "' (valid: chat, completions)");
-    if (o.url.rfind("http://", 0) != 0 && o.url.rfind("https://", 0) != 0)
-      throw Error(StatusCode::kInvalidArgument, "llm.openai.url: '" + o.url + "' must start with http:// or https://");
-    if (o.max_tokens < 1) throw Error(StatusCode::kInvalidArgument, "llm.openai.max_tokens must be >= 1");
-    if (o.timeout_s <= 0) throw Error(StatusCode::kInvalidArgument, "llm.openai.timeout_s must be > 0");
-    if (const char* key = o.api_key_env.empty() ? nullptr : std::getenv(o.api_key_env.c_str())) api_key_ = key;
-    base_ = o.url;
-    while (!base_.empty() && base_.back() == '/') base_.pop_back();
-  }
+  explicit OpenAiBackend(const OpenAiBackendOptions& o) : o_(o) { base_ = checkedBase(o, api_key_); }
 
   std::vector<Annotation> annotate(const PromptTemplate& prompt, const std::vector<AnnotationItem>& items) override {
     std::vector<std::string> users;
@@ -146,20 +166,6 @@ class OpenAiBackend : public LabelBackend {
     return answers;
   }
 
-  static std::string textAt(const json& j, std::initializer_list<const char*> path, const std::string& url) {
-    const json* cur = &j;
-    std::string where;
-    for (const char* key : path) {
-      where += std::string("/") + key;
-      if (cur->is_array() && std::isdigit(static_cast<unsigned char>(key[0])) && cur->size() > std::stoul(key)) cur = &(*cur)[std::stoul(key)];
-      else if (cur->is_object() && cur->contains(key)) cur = &(*cur)[key];
-      else throw Error(StatusCode::kUnavailable, url + ": the reply lacks " + where);
-    }
-    if (cur->is_null()) return "";
-    if (!cur->is_string()) throw Error(StatusCode::kUnavailable, url + ": " + where + " is not a string");
-    return cur->get<std::string>();
-  }
-
   OpenAiBackendOptions o_;
   std::string base_, api_key_;
 };
@@ -167,5 +173,27 @@ class OpenAiBackend : public LabelBackend {
 }  // namespace
 
 std::unique_ptr<LabelBackend> makeOpenAiBackend(const OpenAiBackendOptions& options) { return std::make_unique<OpenAiBackend>(options); }
+
+OpenAiChatClient::OpenAiChatClient(const OpenAiBackendOptions& options) : o_(options) { base_ = checkedBase(options, api_key_); }
+
+std::string OpenAiChatClient::complete(const std::vector<ChatMessage>& messages, const std::vector<std::string>& stop) const {
+  json body = {{"model", o_.model}, {"temperature", o_.temperature}, {"max_tokens", o_.max_tokens}};
+  if (!stop.empty()) body["stop"] = stop;
+  std::string url;
+  if (o_.api == "chat") {
+    url = base_ + "/v1/chat/completions";
+    json list = json::array();
+    for (const auto& m : messages) list.push_back({{"role", m.role}, {"content", m.content}});
+    body["messages"] = list;
+  } else {
+    url = base_ + "/v1/completions";
+    std::string prompt;
+    for (const auto& m : messages) prompt += (prompt.empty() ? "" : "\n\n") + m.content;
+    body["prompt"] = prompt;
+  }
+  Request r(url, body.dump(-1, ' ', false, json::error_handler_t::replace), api_key_, o_.timeout_s);
+  const json reply = r.result(curl_easy_perform(r.handle()), url);
+  return o_.api == "chat" ? textAt(reply, {"choices", "0", "message", "content"}, url) : textAt(reply, {"choices", "0", "text"}, url);
+}
 
 }  // namespace spur

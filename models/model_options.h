@@ -12,8 +12,8 @@ namespace spur {
 
 // The policy network: nethack (crop + coarse map + blstats + message, ONI-style) or mlp
 // (a flat float observation "features", for the toy env).
-enum class ModelType { kNetHack, kMlp };
-inline constexpr std::array<EnumName<ModelType>, 2> kModelTypeNames{{{ModelType::kNetHack, "nethack"}, {ModelType::kMlp, "mlp"}}};
+enum class ModelType { kNetHack, kMlp, kText };
+inline constexpr std::array<EnumName<ModelType>, 3> kModelTypeNames{{{ModelType::kNetHack, "nethack"}, {ModelType::kMlp, "mlp"}, {ModelType::kText, "text"}}};
 constexpr std::span<const EnumName<ModelType>> enumNames(ModelType) { return kModelTypeNames; }
 
 struct ModelOptions {
@@ -32,6 +32,10 @@ struct ModelOptions {
   int64_t conv_channels = 32;
   // Width of the encoder MLPs (blstats, message, crop/map projections, mlp). Default: 128.
   int64_t encoder_width = 128;
+  // text: hashed-token embedding rows (env token ids are folded into them) and width.
+  // Default: 16384, 64.
+  int64_t text_vocab = 16384;
+  int64_t text_embedding = 64;
 
   template <class B>
   void bind(B& b) {
@@ -43,6 +47,8 @@ struct ModelOptions {
     b.field("color_embedding", color_embedding);
     b.field("conv_channels", conv_channels);
     b.field("encoder_width", encoder_width);
+    b.field("text_vocab", text_vocab);
+    b.field("text_embedding", text_embedding);
   }
 };
 

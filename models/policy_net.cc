@@ -1,6 +1,7 @@
 #include "models/policy_net.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 #include "core/status.h"
@@ -84,7 +85,8 @@ class CoreAndHeads : public nn::Module {
     if (o.core != "gru" && o.core != "lstm") throw Error(StatusCode::kInvalidArgument, "unknown model.core '" + o.core + "' (valid: gru, lstm)");
     if (lstm_) lstm_cell_ = register_module("lstm", nn::LSTMCell(input, hidden_));
     else gru_cell_ = register_module("gru", nn::GRUCell(input, hidden_));
-    policy_ = register_module("policy", nn::Linear(hidden_, num_actions));
+    // num_actions 0: a network with its own policy head (TextNet) uses run() and value().
+    if (num_actions > 0) policy_ = register_module("policy", nn::Linear(hidden_, num_actions));
     value_ = register_module("value", nn::Linear(hidden_, 1));
     macs_ = (lstm_ ? 4 : 3) * (input + hidden_) * hidden_ + hidden_ * (num_actions + 1);
   }
@@ -92,6 +94,12 @@ class CoreAndHeads : public nn::Module {
   int64_t macs() const { return macs_; }
 
   PolicyOutput forward(torch::Tensor x /*[T,B,F]*/, torch::Tensor state, torch::Tensor resets) {
+    auto [core, h] = run(x, state, resets);
+    return {policy_->forward(core), value_->forward(core).squeeze(-1), h};
+  }
+
+  // The recurrent core alone: outputs [T, B, H] and the state after the last step.
+  std::pair<torch::Tensor, torch::Tensor> run(torch::Tensor x /*[T,B,F]*/, torch::Tensor state, torch::Tensor resets) {
     const int64_t T = x.size(0);
     std::vector<torch::Tensor> outs;
     outs.reserve(static_cast<std::size_t>(T));
@@ -123,9 +131,9 @@ class CoreAndHeads : public nn::Module {
       }
       outs.push_back(h.narrow(1, 0, hidden_));
     }
-    auto core = torch::stack(outs);  // [T, B, H]
-    return {policy_->forward(core), value_->forward(core).squeeze(-1), h};
+    return {torch::stack(outs), h};  // [T, B, H]
   }
+  torch::Tensor value(const torch::Tensor& core) { return value_->forward(core).squeeze(-1); }
 
  private:
   bool lstm_;
@@ -172,6 +180,72 @@ class MlpNet : public PolicyNetImpl {
 
  private:
   nn::Linear fc1_{nullptr}, fc2_{nullptr};
+  std::shared_ptr<CoreAndHeads> core_;
+  int64_t macs_ = 0;
+};
+
+// Candidate-action network for text envs (ALFWorld, web search, the toy pick game): the
+// task and the step's text, as hashed word tokens (envs/text/text_tokens.h) + their bigrams,
+// averaged into embeddings, feed the recurrent core (the observation history); each candidate
+// command is embedded the same way, and its logit is the dot product of its encoding with a
+// projection of the core state. Inputs: task_tokens [Lt], text_tokens [L], candidate_tokens
+// [A, Lc] (int32; 0 pads). Slots the env masks get whatever logit; the mask removes them.
+class TextNet : public PolicyNetImpl {
+ public:
+  TextNet(const ModelOptions& o, const std::vector<TensorSpec>& spec, int64_t num_actions) : vocab_(o.text_vocab) {
+    requireInputs(spec, inputs(), ModelType::kText);
+    const TensorSpec* cand = findSpec(spec, "candidate_tokens");
+    if (cand->shape.size() != 2 || cand->shape[0] != num_actions)
+      throw Error(StatusCode::kInvalidArgument, "model.type text: candidate_tokens must be [actions, tokens] with " + std::to_string(num_actions) + " actions");
+    if (o.text_vocab < 16) throw Error(StatusCode::kInvalidArgument, "model.text_vocab must be >= 16");
+    const int64_t e = o.text_embedding, w = o.encoder_width;
+    // Row 0 is the padding row: excluded from each bag's mean and never trained.
+    embed_ = register_module("token_embedding", nn::EmbeddingBag(nn::EmbeddingBagOptions(o.text_vocab, e).mode(torch::kMean).padding_idx(0)));
+    obs_fc_ = register_module("obs_fc", nn::Linear(2 * e, w));
+    cand_fc_ = register_module("candidate_fc", nn::Linear(e, w));
+    query_ = register_module("query", nn::Linear(o.hidden_size, w));
+    core_ = register_module("core", std::make_shared<CoreAndHeads>(o, w, 0));
+    const int64_t tokens = 2 * (findSpec(spec, "task_tokens")->numel() + findSpec(spec, "text_tokens")->numel() + cand->numel());
+    macs_ = tokens * e + 2 * e * w + num_actions * (e * w + w) + o.hidden_size * w + core_->macs();
+  }
+
+  PolicyOutput forward(const ObsMap& obs, torch::Tensor state, torch::Tensor resets) override {
+    const auto& task = obs.at("task_tokens");
+    const int64_t T = task.size(0), B = task.size(1);
+    const auto t = bag(task.reshape({T * B, -1}));
+    const auto x = bag(obs.at("text_tokens").reshape({T * B, -1}));
+    const auto in = torch::elu(obs_fc_->forward(torch::cat({t, x}, 1))).view({T, B, -1});
+    auto [core, h] = core_->run(in, state, resets);
+    const auto& ct = obs.at("candidate_tokens");  // [T, B, A, Lc]
+    const int64_t A = ct.size(2);
+    const auto cand = torch::elu(cand_fc_->forward(bag(ct.reshape({T * B * A, -1})))).view({T, B, A, -1});
+    const auto q = query_->forward(core);  // [T, B, W]
+    const auto logits = (cand * q.unsqueeze(2)).sum(-1) / std::sqrt(static_cast<double>(q.size(-1)));
+    return {logits, core_->value(core), h};
+  }
+  int64_t stateSize() const override { return core_->stateSize(); }
+  std::vector<std::string> inputs() const override { return {"task_tokens", "text_tokens", "candidate_tokens"}; }
+  int64_t macsPerStep() const override { return macs_; }
+
+ private:
+  // Mean embedding of each row's words and adjacent-word pairs; ids folded into the table.
+  torch::Tensor bag(const torch::Tensor& ids32) {
+    const auto ids = ids32.to(torch::kLong);
+    const auto present = ids.ne(0);
+    const auto uni = torch::where(present, ids.remainder(vocab_ - 1) + 1, torch::zeros_like(ids));
+    torch::Tensor all = uni;
+    if (ids.size(1) > 1) {
+      const auto a = ids.narrow(1, 0, ids.size(1) - 1), b = ids.narrow(1, 1, ids.size(1) - 1);
+      const auto both = a.ne(0) & b.ne(0);
+      const auto bi = torch::where(both, (a * 1000003 + b).remainder(vocab_ - 1) + 1, torch::zeros_like(a));
+      all = torch::cat({uni, bi}, 1);
+    }
+    return embed_->forward(all);
+  }
+
+  int64_t vocab_;
+  nn::EmbeddingBag embed_{nullptr};
+  nn::Linear obs_fc_{nullptr}, cand_fc_{nullptr}, query_{nullptr};
   std::shared_ptr<CoreAndHeads> core_;
   int64_t macs_ = 0;
 };
@@ -264,6 +338,7 @@ std::shared_ptr<PolicyNetImpl> makePolicyNet(const ModelOptions& options, const 
   switch (options.type) {
     case ModelType::kNetHack: return std::make_shared<NetHackNet>(options, obs_spec, num_actions);
     case ModelType::kMlp: return std::make_shared<MlpNet>(options, obs_spec, num_actions);
+    case ModelType::kText: return std::make_shared<TextNet>(options, obs_spec, num_actions);
   }
   SPUR_CHECK(false, "unhandled model.type");
   return nullptr;

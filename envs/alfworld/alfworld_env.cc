@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "core/status.h"
+#include "envs/alfworld/generator.h"
 #include "envs/env_registry.h"
 #include "envs/text/text_tokens.h"
 
@@ -105,6 +106,8 @@ const std::vector<std::string>& alfworldTaskTypes() {
 
 EnvSpec alfworldEnvSpec(const AlfworldOptions& o) {
   nameStyle(o.names);
+  if (o.game_order != "random" && o.game_order != "cycle")
+    throw Error(StatusCode::kInvalidArgument, "env.alfworld.game_order: expected one of random, cycle, got '" + o.game_order + "'");
   if (o.max_steps < 1) throw Error(StatusCode::kInvalidArgument, "env.alfworld.max_steps must be >= 1");
   if (o.max_candidates < 2) throw Error(StatusCode::kInvalidArgument, "env.alfworld.max_candidates must be >= 2");
   if (o.data_dir.empty() && o.games.empty())
@@ -158,6 +161,37 @@ std::vector<AlfworldGameFile> findAlfworldGames(const AlfworldOptions& o) {
   return files;
 }
 
+void prepareAlfworldGames(const AlfworldOptions& o) {
+  if (o.generate_games <= 0) return;
+  if (o.data_dir.empty()) throw Error(StatusCode::kInvalidArgument, "env.alfworld.generate_games needs env.alfworld.data_dir (where to write the games)");
+  std::error_code ec;
+  if (fs::is_directory(o.data_dir, ec)) {
+    for (auto it = fs::recursive_directory_iterator(o.data_dir, ec); it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      if (ec) break;
+      if (it->path().filename() == "game.tw-pddl") return;  // already there
+    }
+  }
+  spdlog::info("alfworld: generating {} games into {} (seed {}, split {})", o.generate_games, o.data_dir, o.generate_seed, o.generate_split);
+  alfworld::GenerateOptions g;
+  g.games = o.generate_games;
+  g.seed = o.generate_seed;
+  g.split = o.generate_split;
+  g.task_types = o.task_types;
+  const auto games = alfworld::generateAlfworldGames(alfworld::loadAlfworldPackage(), g);
+  // Written to a temporary directory and renamed, so that an interrupted run leaves no
+  // half-filled data_dir that the next run would take as complete.
+  const fs::path tmp = fs::path(o.data_dir).string() + ".partial";
+  fs::remove_all(tmp);
+  for (const auto& game : games) {
+    fs::create_directories(tmp / game.directory);
+    std::ofstream(tmp / game.directory / "game.tw-pddl") << game.game_json;
+    std::ofstream(tmp / game.directory / "traj_data.json") << game.traj_json;
+  }
+  if (fs::exists(o.data_dir)) fs::remove_all(o.data_dir);
+  if (fs::path(o.data_dir).has_parent_path()) fs::create_directories(fs::path(o.data_dir).parent_path());
+  fs::rename(tmp, o.data_dir);
+}
+
 AlfworldEnv::AlfworldEnv(const AlfworldOptions& options)
     : o_(options), spec_(alfworldEnvSpec(options)), names_(nameStyle(options.names)), files_(findAlfworldGames(options)) {
   skip_.assign(files_.size(), 0);
@@ -174,11 +208,20 @@ void AlfworldEnv::reset(std::optional<uint64_t> seed) {
   const auto n = static_cast<uint64_t>(files_.size());
   // A seed picks the game (so a seeded episode is reproducible); without one the env walks
   // its files in order.
-  uint64_t pick = seed ? mix(*seed) % n : cycle_++ % n;
+  uint64_t pick = !seed ? cycle_++ % n : o_.game_order == "cycle" ? *seed % n : mix(*seed) % n;
   bool found = false;
   for (uint64_t tries = 0; tries < n && !found; ++tries, pick = (pick + 1) % n) {
     if (skip_[pick]) continue;
-    auto game = cachedGame(files_[pick].path, names_, static_cast<std::size_t>(o_.cache_games));
+    std::shared_ptr<const alfworld::GameDefinition> game;
+    try {
+      game = cachedGame(files_[pick].path, names_, static_cast<std::size_t>(o_.cache_games));
+    } catch (const Error& e) {
+      // A malformed game is skipped, said once with its reason, and never loaded again: one
+      // bad file in a data set of thousands must not stop a run.
+      spdlog::error("alfworld: skipping a game that cannot be played: {}", e.what());
+      skip_[pick] = 1;
+      continue;
+    }
     if (o_.require_solvable && !game->solvable()) {
       spdlog::warn("alfworld: skipping {}: \"solvable\" is not true", files_[pick].path);
       skip_[pick] = 1;
@@ -188,9 +231,11 @@ void AlfworldEnv::reset(std::optional<uint64_t> seed) {
     session_ = std::make_unique<alfworld::GameSession>(std::move(game));
     found = true;
   }
-  if (!found) throw Error(StatusCode::kNotFound, "env.alfworld: no game file is solvable (require_solvable: true skips files whose \"solvable\" is not true)");
+  if (!found)
+    throw Error(StatusCode::kNotFound, "env.alfworld: no playable game among " + std::to_string(n) +
+                                           " files (malformed files are skipped, and so are files whose \"solvable\" is not true unless require_solvable is false)");
   session_->reset();
-  steps_ = 0;
+  steps_ = invalid_ = 0;
   admissible_sum_ = 0;
   copyText(session_->game().taskText(), task_);
   hashTextTokens(session_->game().taskText(), task_tokens_);
@@ -199,11 +244,16 @@ void AlfworldEnv::reset(std::optional<uint64_t> seed) {
 
 void AlfworldEnv::publish() {
   const std::string& text = session_->feedback();
+  message_ = "Task: " + session_->game().taskText() + "\nObservation: " + text;
   copyText(text, feedback_);
   hashTextTokens(text, text_tokens_);
   const auto& admissible = session_->admissibleCommands();
   const std::size_t shown = std::min(admissible.size(), static_cast<std::size_t>(o_.max_candidates));
-  if (admissible.size() > shown) spdlog::debug("alfworld: {} admissible commands, only the first {} offered", admissible.size(), shown);
+  if (admissible.size() > shown && !warned_truncation_) {
+    spdlog::warn("alfworld: {} admissible commands in {}, only the first {} are offered (raise env.alfworld.max_candidates)", admissible.size(),
+                 currentGame().path, shown);
+    warned_truncation_ = true;
+  }
   candidates_.assign(admissible.begin(), admissible.begin() + static_cast<std::ptrdiff_t>(shown));
   std::fill(mask_.begin(), mask_.end(), 0);
   std::fill(mask_.begin(), mask_.begin() + static_cast<std::ptrdiff_t>(shown), 1);
@@ -220,6 +270,18 @@ StepResult AlfworldEnv::step(int64_t action) {
   if (action < 0 || action >= static_cast<int64_t>(candidates_.size()))
     throw Error(StatusCode::kInvalidArgument, "AlfworldEnv: action " + std::to_string(action) + " is not one of the " + std::to_string(candidates_.size()) + " admissible commands");
   session_->step(candidates_[static_cast<std::size_t>(action)]);
+  return finishStep();
+}
+
+StepResult AlfworldEnv::stepInvalid() {
+  if (!session_) throw Error(StatusCode::kFailedPrecondition, "AlfworldEnv: step() before reset()");
+  bool valid = true;
+  session_->step("", &valid);  // matches no command: "Nothing happens.", state unchanged
+  ++invalid_;
+  return finishStep();
+}
+
+StepResult AlfworldEnv::finishStep() {
   ++steps_;
   StepResult r;
   if (session_->won()) {
@@ -252,11 +314,13 @@ std::vector<EpisodeMetric> AlfworldEnv::episodeMetrics() const {
   m.push_back({"success/" + currentGame().task_type, won ? 1.0 : 0.0});
   if (won) m.push_back({"steps_to_success", static_cast<double>(steps_)});
   m.push_back({"admissible", admissible_sum_ / static_cast<double>(steps_ + 1)});
+  m.push_back({"invalid_actions", static_cast<double>(invalid_)});
   return m;
 }
 
 SPUR_REGISTER_ENV({"alfworld", "ALFWorld's text games (TextWorld-identical native engine), admissible commands as candidate actions",
                    [](const EnvOptions& o) { return alfworldEnvSpec(envSection<AlfworldOptions>(o, "alfworld")); },
-                   [](const EnvOptions& o, int) -> std::unique_ptr<Env> { return std::make_unique<AlfworldEnv>(envSection<AlfworldOptions>(o, "alfworld")); }});
+                   [](const EnvOptions& o, int) -> std::unique_ptr<Env> { return std::make_unique<AlfworldEnv>(envSection<AlfworldOptions>(o, "alfworld")); },
+                   [](const EnvOptions& o) { prepareAlfworldGames(envSection<AlfworldOptions>(o, "alfworld")); }});
 
 }  // namespace spur

@@ -9,7 +9,8 @@
 // tokens for neural policies (envs/text/text_tokens.h): "task_tokens" [24],
 // "text_tokens" [160] (the feedback), "candidate_tokens" [max_candidates, 12].
 // Episode metrics: success/<task type> (0/1, so its mean is the per-type success rate),
-// steps_to_success (only for won episodes), admissible (mean candidate count).
+// steps_to_success (only for won episodes), admissible (mean candidate count),
+// invalid_actions (answers that matched no command: stepInvalid()).
 //
 // Game files: every game.tw-pddl under data_dir (recursively, skipping directories whose
 // name contains "movable" or "Sliced", as ALFWorld does) plus `games`; a file whose
@@ -46,8 +47,17 @@ struct AlfworldOptions {
   std::string names = "alfred";
   // Candidate slots (admissible commands beyond this are dropped). Default: 64.
   int64_t max_candidates = 64;
+  // How reset(seed) picks the game: random (a hash of the seed) or cycle (seed modulo the
+  // number of games, so that seeds 0..N-1 play every game once: evaluation). Default: random.
+  std::string game_order = "random";
   // Compiled games kept in memory per process. Default: 512.
   int64_t cache_games = 512;
+  // When > 0 and data_dir holds no game: `spur train`/`spur eval` first generate this many
+  // games there (`spur alfworld-generate` with generate_seed and generate_split), so that a
+  // config runs out of the box. Default: 0 (never).
+  int64_t generate_games = 0;
+  uint64_t generate_seed = 1;
+  std::string generate_split = "train";
 
   template <class B>
   void bind(B& b) {
@@ -58,9 +68,17 @@ struct AlfworldOptions {
     b.field("max_steps", max_steps);
     b.field("names", names);
     b.field("max_candidates", max_candidates);
+    b.field("game_order", game_order);
     b.field("cache_games", cache_games);
+    b.field("generate_games", generate_games);
+    b.field("generate_seed", generate_seed);
+    b.field("generate_split", generate_split);
   }
 };
+
+// Generates the games of generate_games into data_dir when it holds none (the env's prepare
+// hook). Throws Error when generation fails or data_dir is unset.
+void prepareAlfworldGames(const AlfworldOptions& options);
 
 // The six task types ALFWorld plays, in its numbering order.
 const std::vector<std::string>& alfworldTaskTypes();
@@ -82,10 +100,14 @@ class AlfworldEnv : public Env {
   const EnvSpec& spec() const override { return spec_; }
   void reset(std::optional<uint64_t> seed) override;
   StepResult step(int64_t action) override;
+  // "Nothing happens.": an answer that is no admissible command, as TextWorld plays it.
+  StepResult stepInvalid() override;
   TensorView observation(std::size_t index) const override;
   std::span<const uint8_t> actionMask() const override { return mask_; }
   std::span<const std::string> candidates() const override { return candidates_; }
-  std::string_view message() const override { return session_ ? std::string_view(session_->feedback()) : std::string_view(); }
+  // What the annotator judges: the task and the step's feedback ("Task: ...\nObservation: ..."),
+  // so that labels are per task, as ONI's are per goal.
+  std::string_view message() const override { return message_; }
   std::vector<EpisodeMetric> episodeMetrics() const override;
 
   // The game of the current episode.
@@ -94,6 +116,7 @@ class AlfworldEnv : public Env {
 
  private:
   void publish();  // observations, candidates and mask from the session
+  StepResult finishStep();
 
   AlfworldOptions o_;
   EnvSpec spec_;
@@ -107,7 +130,9 @@ class AlfworldEnv : public Env {
   std::vector<uint8_t> mask_;
   std::vector<uint8_t> task_, feedback_;
   std::vector<int32_t> task_tokens_, text_tokens_, candidate_tokens_;
-  int64_t steps_ = 0;
+  std::string message_;
+  int64_t steps_ = 0, invalid_ = 0;
+  bool warned_truncation_ = false;
   double admissible_sum_ = 0;
 };
 

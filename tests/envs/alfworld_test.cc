@@ -1,0 +1,330 @@
+// The ALFWorld engine's named behaviours (each also covered by the golden transcripts), the
+// Env adapter, the generator, and bad input.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+
+#include "core/status.h"
+#include "envs/alfworld/alfworld_env.h"
+#include "envs/alfworld/game.h"
+#include "envs/alfworld/generator.h"
+#include "envs/text/text_tokens.h"
+
+namespace fs = std::filesystem;
+using namespace spur;
+using namespace spur::alfworld;
+
+namespace {
+
+const fs::path kGames = fs::path(SPUR_TEST_REPO) / "tests/data/alfworld/games";
+
+std::shared_ptr<const GameDefinition> game(const std::string& dir, NameStyle names = NameStyle::kAlfred) {
+  return GameDefinition::load((kGames / dir / "game.tw-pddl").string(), names);
+}
+
+bool admissible(const GameSession& s, const std::string& c) {
+  const auto& a = s.admissibleCommands();
+  return std::find(a.begin(), a.end(), c) != a.end();
+}
+
+// A game file whose field `key` has `from` replaced by `to`.
+fs::path mutatedGame(const std::string& dir, const std::string& key, const std::string& from, const std::string& to, const std::string& name) {
+  std::ifstream in(kGames / dir / "game.tw-pddl");
+  auto j = nlohmann::json::parse(in);
+  std::string text = j[key].get<std::string>();
+  const auto at = text.find(from);
+  REQUIRE(at != std::string::npos);
+  text.replace(at, from.size(), to);
+  j[key] = text;
+  const fs::path out = fs::temp_directory_path() / ("spur-alfworld-" + name + ".tw-pddl");
+  std::ofstream(out) << j.dump();
+  return out;
+}
+
+std::string errorOf(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("alfworld engine: an invalid command is 'Nothing happens.' and changes nothing, moves included") {
+  GameSession s(game("clean_mug_fp1"));
+  s.reset();
+  const auto before = s.admissibleCommands();
+  bool valid = true;
+  CHECK(s.step("dance with the mug", &valid) == "Nothing happens.");
+  CHECK_FALSE(valid);
+  CHECK(s.admissibleCommands() == before);
+  CHECK(s.moves() == 0);
+  // Input is stripped, then matched exactly (case-sensitive).
+  CHECK(s.step("  look \n") != "Nothing happens.");
+  CHECK(s.moves() == 1);
+  CHECK(s.step("LOOK") == "Nothing happens.");
+}
+
+TEST_CASE("alfworld engine: look, inventory and help") {
+  GameSession s(game("shared_loc"));
+  s.reset();
+  CHECK(s.step("look") == "You are in the middle of a room. Looking quickly around you, you see nothing.");
+  CHECK(s.step("inventory") == "You are not carrying anything.");
+  const std::string help = s.step("help");
+  CHECK(help.rfind("Available commands:\n  look:", 0) == 0);  // TatSu drops the rule's leading newline
+  CHECK(help.back() == '\n');
+  s.step("go to stoveburner 3");
+  s.step("take pot 1 from stoveburner 3");
+  CHECK(s.step("inventory") == "You are carrying: a pot 1.");
+}
+
+TEST_CASE("alfworld engine: receptacles sharing a location (the planner's go-to quirk)") {
+  GameSession s(game("shared_loc"));
+  s.reset();
+  CHECK(s.step("go to stoveburner 3") == "You arrive at stoveburner 3. On the stoveburner 3, you see a pot 1.");
+  CHECK_FALSE(admissible(s, "go to stoveburner 2"));  // same location: never offered
+  CHECK(admissible(s, "examine stoveburner 2"));
+  CHECK(s.step("go to stoveburner 2") == "Nothing happens.");
+  CHECK(s.step("look") == "You are facing the stoveburner 3, and stoveburner 2. Next to it, you see nothing.");
+  s.step("take pot 1 from stoveburner 3");
+  s.step("move pot 1 to stoveburner 2");
+  // not_inreceptacle(pot, stoveburner 3) was deleted by the take: "Next to it" lists the pot.
+  CHECK(s.step("look") == "You are facing the stoveburner 3, and stoveburner 2. Next to it, you see a pot 1.");
+}
+
+TEST_CASE("alfworld engine: closed containers hide and refuse their contents until opened") {
+  GameSession s(game("look_cd_fp301"));
+  s.reset();
+  CHECK(s.step("go to drawer 1") == "You arrive at drawer 1. The drawer 1 is closed.");
+  CHECK_FALSE(admissible(s, "take cd 4 from drawer 1"));
+  CHECK(s.step("take cd 4 from drawer 1") == "Nothing happens.");
+  CHECK(s.step("open drawer 1") == "You open the drawer 1. The drawer 1 is open. In it, you see a cd 4.");
+  CHECK(admissible(s, "take cd 4 from drawer 1"));
+  CHECK(s.step("close drawer 1") == "You close the drawer 1.");
+  CHECK_FALSE(admissible(s, "take cd 4 from drawer 1"));
+}
+
+TEST_CASE("alfworld engine: both grammar generations come from the game file") {
+  // Before alfworld 0.4.0: "You arrive at loc N", "put X in/on Y", no help.
+  GameSession old(game("heat_apple_fp1_oldlogic"));
+  old.reset();
+  CHECK_FALSE(admissible(old, "help"));
+  CHECK(old.step("go to countertop 1").rfind("You arrive at loc ", 0) == 0);
+  old.step("take apple 1 from countertop 1");
+  CHECK(admissible(old, "put apple 1 in/on countertop 1"));
+  CHECK(old.step("put apple 1 in/on countertop 1") == "You put the apple 1 in/on the countertop 1.");
+  // From 0.4.0: "You arrive at countertop 1.", "move X to Y", help.
+  GameSession now(game("shared_loc"));
+  now.reset();
+  CHECK(admissible(now, "help"));
+  CHECK(now.step("go to countertop 1").rfind("You arrive at countertop 1. ", 0) == 0);
+  now.step("take apple 1 from countertop 1");
+  CHECK(admissible(now, "move apple 1 to countertop 1"));
+  CHECK_FALSE(admissible(now, "put apple 1 in/on countertop 1"));
+}
+
+TEST_CASE("alfworld engine: names as AlfredDemangler shows them, or the PDDL ids") {
+  auto g = game("textworld_sample", NameStyle::kIds);
+  GameSession s(g);
+  CHECK(s.reset().find("you see a bed, a desk, a drawer") != std::string::npos);
+  // Ids without "_bar_" get a trailing space under alfred names: no stripped command matches.
+  GameSession t(game("textworld_sample"));
+  t.reset();
+  CHECK(admissible(t, "go to desk "));
+  CHECK(t.step("go to desk ") == "Nothing happens.");
+}
+
+TEST_CASE("alfworld engine: a walkthrough wins, score = won, and the goal is false at reset") {
+  for (const char* dir : {"generated_pick_and_place_simple", "generated_look_at_obj_in_light", "generated_pick_clean_then_place_in_recep",
+                          "generated_pick_heat_then_place_in_recep", "generated_pick_cool_then_place_in_recep", "generated_pick_two_obj_and_place"}) {
+    auto g = game(dir);
+    INFO(dir);
+    REQUIRE_FALSE(g->walkthrough().empty());
+    CHECK(g->solvable());
+    GameSession s(g);
+    s.reset();
+    CHECK_FALSE(s.won());
+    for (const auto& c : g->walkthrough()) {
+      bool valid = false;
+      s.step(c, &valid);
+      CHECK(valid);
+    }
+    CHECK(s.won());
+  }
+}
+
+TEST_CASE("alfworld bad input: errors name the file and the construct") {
+  const std::string dir = "clean_mug_fp1";
+  CHECK(errorOf([] { GameDefinition::load("/nonexistent/game.tw-pddl"); }).find("/nonexistent/game.tw-pddl: cannot read") != std::string::npos);
+
+  const fs::path not_json = fs::temp_directory_path() / "spur-alfworld-notjson.tw-pddl";
+  std::ofstream(not_json) << "{\"pddl_domain\": ";
+  CHECK(errorOf([&] { GameDefinition::load(not_json.string()); }).find(not_json.string() + ": not a JSON game file") != std::string::npos);
+
+  const fs::path no_field = fs::temp_directory_path() / "spur-alfworld-nofield.tw-pddl";
+  std::ofstream(no_field) << R"({"pddl_domain": "", "grammar": ""})";
+  CHECK(errorOf([&] { GameDefinition::load(no_field.string()); }).find("missing string field \"pddl_problem\"") != std::string::npos);
+
+  // An unknown PDDL construct: a precondition with (either ...).
+  const auto construct = mutatedGame(dir, "pddl_domain", "(atLocation ?a ?lStart)", "(either ?a ?lStart)", "construct");
+  const std::string e1 = errorOf([&] { GameDefinition::load(construct.string()); });
+  CHECK(e1.find(construct.string() + ": pddl_domain:") != std::string::npos);
+  CHECK(e1.find("unsupported PDDL construct in a condition: (either ?a ?lstart)") != std::string::npos);
+
+  // An unbalanced parenthesis: the line where it opened.
+  const auto paren = mutatedGame(dir, "pddl_problem", "(:goal", "(:goal (", "paren");
+  CHECK(errorOf([&] { GameDefinition::load(paren.string()); }).find("is never closed") != std::string::npos);
+
+  // An undeclared predicate in the problem's init.
+  const auto pred = mutatedGame(dir, "pddl_problem", "(receptacleType ", "(receptacleKind ", "pred");
+  CHECK(errorOf([&] { GameDefinition::load(pred.string()); }).find("undeclared predicate 'receptaclekind'") != std::string::npos);
+
+  // A grammar symbol that no rule defines.
+  const auto symbol = mutatedGame(dir, "grammar", "#examineReceptacle.feedback#\"", "#noSuchRule#\"", "symbol");
+  const std::string e2 = errorOf([&] { GameDefinition::load(symbol.string()); });
+  CHECK(e2.find(symbol.string() + ": grammar") != std::string::npos);
+  CHECK(e2.find("symbol '#noSuchRule#' has no rule in the grammar") != std::string::npos);
+
+  // An expression attribute TextWorld's entities do not have.
+  const auto attr = mutatedGame(dir, "grammar", "{r.name}. #examineReceptacle", "{r.colour}. #examineReceptacle", "attr");
+  CHECK(errorOf([&] { GameDefinition::load(attr.string()); }).find("unsupported attribute 'r.colour'") != std::string::npos);
+}
+
+TEST_CASE("alfworld env: candidates, mask, reward on the winning step, the step cap, invalid answers, metrics") {
+  AlfworldOptions o;
+  o.games = {(kGames / "generated_pick_heat_then_place_in_recep" / "game.tw-pddl").string()};
+  o.max_steps = 50;
+  AlfworldEnv env(o);
+  CHECK(env.spec().actions.kind == ActionSpace::Kind::kCandidates);
+  env.reset(7);
+  CHECK(env.currentGame().task_type == "pick_heat_then_place_in_recep");
+  const auto cands = env.candidates();
+  CHECK(std::is_sorted(cands.begin(), cands.end()));
+  const auto mask = env.actionMask();
+  CHECK(std::count(mask.begin(), mask.end(), 1) == static_cast<long>(cands.size()));
+  CHECK(std::string(env.message()).rfind("Task: heat some", 0) + std::string(env.message()).rfind("Task: put a hot", 0) != 2 * std::string::npos);
+  // The walkthrough through candidate indices: reward 1 and done on the last step only.
+  const auto walkthrough = env.session().game().walkthrough();
+  for (std::size_t k = 0; k < walkthrough.size(); ++k) {
+    const auto c = env.candidates();
+    const auto it = std::find(c.begin(), c.end(), walkthrough[k]);
+    REQUIRE(it != c.end());
+    const StepResult r = env.step(it - c.begin());
+    CHECK(r.done == (k + 1 == walkthrough.size()));
+    CHECK(r.reward == (k + 1 == walkthrough.size() ? 1.0 : 0.0));
+    if (r.done) CHECK(r.end_status == EndStatus::kTaskSuccessful);
+  }
+  const auto m = env.episodeMetrics();
+  auto value = [&](const std::string& name) {
+    for (const auto& x : m)
+      if (x.name == name) return x.value;
+    return -1.0;
+  };
+  CHECK(value("success/pick_heat_then_place_in_recep") == 1.0);
+  CHECK(value("steps_to_success") == static_cast<double>(walkthrough.size()));
+
+  // Invalid answers count as steps ("Nothing happens."), and the cap ends the episode.
+  AlfworldOptions capped = o;
+  capped.max_steps = 3;
+  AlfworldEnv env2(capped);
+  env2.reset(1);
+  CHECK_FALSE(env2.stepInvalid().done);
+  CHECK(std::string(env2.message()).find("Observation: Nothing happens.") != std::string::npos);
+  CHECK_FALSE(env2.step(0).done);
+  const StepResult last = env2.stepInvalid();
+  CHECK(last.done);
+  CHECK(last.truncated);
+  CHECK(last.end_status == EndStatus::kAborted);
+  bool found = false;
+  for (const auto& x : env2.episodeMetrics())
+    if (x.name == "invalid_actions") found = x.value == 2.0;
+  CHECK(found);
+  CHECK_THROWS_AS(env2.step(1000), Error);
+}
+
+TEST_CASE("alfworld env: a malformed game in the set is skipped, not fatal; no playable game is an error") {
+  const fs::path dir = fs::temp_directory_path() / "spur-alfworld-mixed";
+  fs::remove_all(dir);
+  fs::create_directories(dir / "bad");
+  fs::create_directories(dir / "good");
+  std::ofstream(dir / "bad" / "game.tw-pddl") << "{ not json";
+  fs::copy_file(kGames / "generated_pick_and_place_simple" / "game.tw-pddl", dir / "good" / "game.tw-pddl");
+  AlfworldOptions o;
+  o.data_dir = dir.string();
+  AlfworldEnv env(o);
+  for (uint64_t seed = 0; seed < 6; ++seed) {
+    env.reset(seed);
+    CHECK(env.currentGame().path.find("good") != std::string::npos);
+  }
+  fs::remove_all(dir / "good");
+  AlfworldEnv bad_only(o);
+  CHECK_THROWS_WITH_AS(bad_only.reset(0), doctest::Contains("no playable game"), Error);
+  AlfworldOptions none;
+  none.data_dir = (dir / "nowhere").string();
+  CHECK_THROWS_WITH_AS(AlfworldEnv{none}, doctest::Contains("is not a directory"), Error);
+  AlfworldOptions typo;
+  typo.data_dir = dir.string();
+  typo.task_types = {"pick_and_place"};
+  CHECK_THROWS_WITH_AS(alfworldEnvSpec(typo), doctest::Contains("unknown task type 'pick_and_place'"), Error);
+}
+
+TEST_CASE("alfworld generator: solvable games of every type, goal false at reset, disjoint by seed") {
+  const AlfworldPackage pkg = loadAlfworldPackage();
+  GenerateOptions a;
+  a.games = 12;
+  a.seed = 1;
+  GenerateOptions b = a;
+  b.seed = 2;
+  const auto ga = generateAlfworldGames(pkg, a), gb = generateAlfworldGames(pkg, b);
+  REQUIRE(ga.size() == 12);
+  std::set<std::string> types, hashes;
+  for (const auto& g : ga) {
+    types.insert(g.task_type);
+    hashes.insert(g.hash);
+    const auto j = nlohmann::json::parse(g.game_json);
+    const auto traj = nlohmann::json::parse(g.traj_json);
+    CHECK(traj["task_type"] == g.task_type);
+    CHECK(j["solvable"] == true);
+    auto def = std::make_shared<GameDefinition>(j["pddl_domain"].get<std::string>(), j["grammar"].get<std::string>(), j["pddl_problem"].get<std::string>(),
+                                                g.directory, NameStyle::kAlfred);
+    GameSession s(def);
+    s.reset();
+    CHECK_FALSE(s.won());
+    CHECK(def->taskText().find("UNKNOWN GOAL") == std::string::npos);
+    for (const auto& c : j["walkthrough"]) s.step(c.get<std::string>());
+    CHECK(s.won());
+  }
+  CHECK(types.size() == 6);
+  CHECK(hashes.size() == 12);
+  for (const auto& g : gb) CHECK_FALSE(hashes.count(g.hash));
+  // Held-out rooms: valid_unseen uses only FloorPlans whose number ends in 5.
+  GenerateOptions u = a;
+  u.split = "valid_unseen";
+  u.games = 6;
+  for (const auto& g : generateAlfworldGames(pkg, u)) {
+    const auto traj = nlohmann::json::parse(g.traj_json);
+    CHECK(traj["scene"]["scene_num"].get<int>() % 10 == 5);
+  }
+  // Excluded hashes are never emitted again (train vs eval directories).
+  GenerateOptions again = a;
+  again.exclude_hashes = hashes;
+  for (const auto& g : generateAlfworldGames(pkg, again)) CHECK_FALSE(hashes.count(g.hash));
+}
+
+TEST_CASE("text tokens: words lowercased and hashed, padding zero, stable") {
+  int32_t a[6], b[6];
+  CHECK(hashTextTokens("Go to Cabinet 10.", a) == 4);
+  CHECK(hashTextTokens("go to cabinet 10", b) == 4);
+  CHECK(std::equal(a, a + 6, b));
+  CHECK(a[4] == 0);
+  CHECK(a[5] == 0);
+  CHECK(a[2] != a[3]);
+  for (int i = 0; i < 4; ++i) CHECK((a[i] > 0 && a[i] < kTextTokenSpace));
+}
