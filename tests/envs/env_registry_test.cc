@@ -41,11 +41,17 @@ TEST_CASE("env registry: every env registers itself and describes itself without
   CHECK(spec.actions.size() > 20);
   CHECK_FALSE(spec.masked_actions);
   CHECK(spur::envSpec(parse("{name: chain, chain: {mask_wall: true}}")).masked_actions);
+  // ALFWorld's spec reads no game: a learner host needs no data.
+  const auto alf = spur::envSpec(parse("{name: alfworld, alfworld: {data_dir: /nonexistent, max_candidates: 40}}"));
+  CHECK(alf.actions.kind == spur::ActionSpace::Kind::kCandidates);
+  CHECK(alf.actions.size() == 40);
+  CHECK(alf.masked_actions);
+  CHECK(alf.text_observations == std::vector<std::string>{"task", "feedback"});
 }
 
 TEST_CASE("env registry: unknown names, sections and keys are errors that say where and what is valid") {
-  CHECK(errorOf(parse("{name: nethak}")) == "exp.yaml: env.name: unknown env 'nethak' (valid: chain, nethack, pick)");
-  CHECK(errorOf(parse("{name: chain, chian: {length: 3}}")) == "exp.yaml: env.chian: unknown key (valid keys: name, chain, nethack, pick)");
+  CHECK(errorOf(parse("{name: nethak}")) == "exp.yaml: env.name: unknown env 'nethak' (valid: alfworld, chain, nethack, pick)");
+  CHECK(errorOf(parse("{name: chain, chian: {length: 3}}")) == "exp.yaml: env.chian: unknown key (valid keys: name, alfworld, chain, nethack, pick)");
   CHECK(errorOf(parse("{name: chain, chain: {lenght: 3}}")) == "exp.yaml: env.chain.lenght: unknown key (valid keys: length, step_cost, max_steps, mask_wall)");
   CHECK(errorOf(parse("{name: nethack, nethack: {observation_keys: [pixels]}}")).find("unknown env.nethack.observation_keys entry 'pixels'") == 0);
 }
