@@ -459,6 +459,29 @@ def test_alfworld(spur, repo, tmp):
           % ([l["length"] for l in lines], [l["metrics"].get("invalid_actions") for l in lines]),
           r.returncode == 0 and len(lines) == 1 and lines[0]["length"] == 4 and "invalid_actions" in lines[0]["metrics"] and "LLM policy" in r.stdout,
           r.stdout[-1500:] + r.stderr[-2500:])
+    # ONI on text: configs/alfworld_oni.yaml as shipped (network and batch made small) serves
+    # SmolLM2, which labels "Task: ...\nObservation: ..." items with classify_alfworld.
+    import sqlite3
+    rundir = os.path.join(tmp, "alfworld_oni")
+    store = os.path.join(rundir, "labels.sqlite")
+    cmd = [spur, "--log-level", "warn", "train", os.path.join(repo, "configs", "alfworld_oni.yaml"), "run.dir=" + tmp, "run.total_frames=0",
+           "env.alfworld.data_dir=" + games, *small[3:]]
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    rows, deadline = [], time.time() + 300
+    while time.time() < deadline and p.poll() is None:
+        time.sleep(2)
+        try:
+            rows = sqlite3.connect(store).execute("SELECT item, label FROM labels LIMIT 5").fetchall() if os.path.exists(store) else []
+        except sqlite3.Error:
+            rows = []
+        if rows:
+            break
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=120)
+    check("alfworld: ONI on text labels the task and the observation (%d labels, e.g. %r)" % (len(rows), rows[0][0][:70] if rows else None),
+          p.returncode == 0 and len(rows) >= 1 and all(r[0].startswith("Task: ") and "\nObservation: " in r[0] for r in rows),
+          out[-1000:] + err[-2000:])
+
     r = train(spur, repo, "alfworld.yaml", tmp, "run.name=alfworld_llm_actors", "actors.policy=llm", "env.alfworld.data_dir=" + games)
     check("alfworld: actors.policy=llm in training is refused before launch, pointing to spur eval",
           r.returncode != 0 and "spur eval --policy llm" in r.stderr, r.stderr[-800:])
