@@ -235,6 +235,7 @@ class SceneGenerator {
       if (ability && !can(ability, o)) continue;
       for (const auto& r : static_receptacles_) {
         if (receptaclesOfType(r).empty() || !holds(r, o)) continue;
+        if (appliance && r == appliance) continue;  // "clean some sponge and put it in sinkbasin" is no task
         // The object must also fit somewhere else, to start away from the goal.
         bool elsewhere = false;
         for (const auto& other : static_receptacles_) elsewhere = elsewhere || (other != r && holds(other, o) && !receptaclesOfType(other).empty());
