@@ -291,16 +291,21 @@ int runEval(const EvalArgs& a) {
       out << line.dump() << '\n';
     }
   }
-  std::printf("\n%-14s %12s %12s %12s %12s\n", "", "mean", "95% +-", "min", "max");
   std::vector<std::string> rows{"return", "length", "success"};
   rows.insert(rows.end(), metric_names.begin(), metric_names.end());
+  // Metrics reported by some episodes only (ALFWorld's success/<task type>) are averaged over
+  // those; the first column fits the longest name.
+  int width = 14;
+  for (const auto& name : rows) width = std::max(width, static_cast<int>(name.size()));
+  std::printf("\n%-*s %12s %12s %12s %12s %8s\n", width, "", "mean", "95% +-", "min", "max", "n");
   for (const auto& name : rows) {
     const auto& v = values[name];
     if (v.empty()) continue;
     const auto [mean, half] = meanAndInterval(v);
-    std::printf("%-14s %12.3f %12.3f %12.3f %12.3f\n", name.c_str(), mean, half, *std::min_element(v.begin(), v.end()), *std::max_element(v.begin(), v.end()));
+    std::printf("%-*s %12.3f %12.3f %12.3f %12.3f %8zu\n", width, name.c_str(), mean, half, *std::min_element(v.begin(), v.end()),
+                *std::max_element(v.begin(), v.end()), v.size());
   }
-  std::printf("end status    ");
+  std::printf("%-*s", width + 1, "end status");
   for (const auto& [status, n] : statuses) std::printf(" %s %lld (%.0f%%)", status.c_str(), static_cast<long long>(n), 100.0 * static_cast<double>(n) / static_cast<double>(a.episodes));
   std::printf("\n");
   if (out.is_open()) {
