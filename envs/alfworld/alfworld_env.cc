@@ -165,11 +165,16 @@ void prepareAlfworldGames(const AlfworldOptions& o) {
   if (o.generate_games <= 0) return;
   if (o.data_dir.empty()) throw Error(StatusCode::kInvalidArgument, "env.alfworld.generate_games needs env.alfworld.data_dir (where to write the games)");
   std::error_code ec;
-  if (fs::is_directory(o.data_dir, ec)) {
+  if (fs::exists(o.data_dir, ec)) {
+    if (!fs::is_directory(o.data_dir, ec)) throw Error(StatusCode::kInvalidArgument, "env.alfworld.data_dir: '" + o.data_dir + "' is not a directory");
     for (auto it = fs::recursive_directory_iterator(o.data_dir, ec); it != fs::recursive_directory_iterator(); it.increment(ec)) {
       if (ec) break;
       if (it->path().filename() == "game.tw-pddl") return;  // already there
     }
+    // Never write into (or replace) a directory that holds something else.
+    if (!fs::is_empty(o.data_dir, ec))
+      throw Error(StatusCode::kInvalidArgument, "env.alfworld.data_dir: '" + o.data_dir +
+                                                    "' holds no game.tw-pddl but is not empty; generate_games writes only into a new or empty directory");
   }
   spdlog::info("alfworld: generating {} games into {} (seed {}, split {})", o.generate_games, o.data_dir, o.generate_seed, o.generate_split);
   alfworld::GenerateOptions g;
@@ -187,7 +192,7 @@ void prepareAlfworldGames(const AlfworldOptions& o) {
     std::ofstream(tmp / game.directory / "game.tw-pddl") << game.game_json;
     std::ofstream(tmp / game.directory / "traj_data.json") << game.traj_json;
   }
-  if (fs::exists(o.data_dir)) fs::remove_all(o.data_dir);
+  if (fs::exists(o.data_dir)) fs::remove(o.data_dir);  // empty (checked above)
   if (fs::path(o.data_dir).has_parent_path()) fs::create_directories(fs::path(o.data_dir).parent_path());
   fs::rename(tmp, o.data_dir);
 }

@@ -275,6 +275,30 @@ TEST_CASE("alfworld env: a malformed game in the set is skipped, not fatal; no p
   CHECK_THROWS_WITH_AS(alfworldEnvSpec(typo), doctest::Contains("unknown task type 'pick_and_place'"), Error);
 }
 
+TEST_CASE("alfworld env: generate_games writes only into a new or empty directory, once") {
+  const fs::path base = fs::temp_directory_path() / "spur-alfworld-prepare";
+  fs::remove_all(base);
+  fs::create_directories(base / "occupied");
+  std::ofstream(base / "occupied" / "notes.txt") << "a user's file";
+  AlfworldOptions o;
+  o.generate_games = 6;
+  o.data_dir = (base / "occupied").string();
+  CHECK_THROWS_WITH_AS(prepareAlfworldGames(o), doctest::Contains("is not empty"), Error);
+  CHECK(fs::exists(base / "occupied" / "notes.txt"));  // untouched
+  fs::create_directories(base / "empty");
+  o.data_dir = (base / "empty").string();
+  prepareAlfworldGames(o);
+  CHECK(findAlfworldGames(o).size() == 6);
+  const auto first = fs::last_write_time(findAlfworldGames(o)[0].path);
+  prepareAlfworldGames(o);  // already there: nothing regenerated
+  CHECK(fs::last_write_time(findAlfworldGames(o)[0].path) == first);
+  o.data_dir = (base / "new" / "train").string();
+  prepareAlfworldGames(o);
+  CHECK(findAlfworldGames(o).size() == 6);
+  CHECK_FALSE(fs::exists(base / "new" / "train.partial"));
+  fs::remove_all(base);
+}
+
 TEST_CASE("alfworld generator: solvable games of every type, goal false at reset, disjoint by seed") {
   const AlfworldPackage pkg = loadAlfworldPackage();
   GenerateOptions a;
