@@ -291,12 +291,32 @@ def test_intrinsic(spur, repo, tmp):
               r.stderr[-800:])
 
 
+def train_until_labels(cmd, store, query, settle_s=0, seconds=300):
+    """Runs `spur train` (cmd) until the label store answers `query` with a row (at most
+    `seconds`), waits `settle_s` more, then stops it as a user would (Ctrl-C). Returns the
+    rows and the finished process."""
+    import sqlite3
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    rows, deadline = [], time.time() + seconds
+    while time.time() < deadline and p.poll() is None:
+        time.sleep(2)
+        try:
+            rows = sqlite3.connect(store).execute(query).fetchall() if os.path.exists(store) else []
+        except sqlite3.Error:
+            rows = []
+        if rows:
+            time.sleep(settle_s)
+            break
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=120)
+    return rows, subprocess.CompletedProcess(cmd, p.returncode, out, err)
+
+
 def test_default(spur, repo, tmp):
     """The embedded default as shipped (configs/nethack_score.yaml, only its network and
     batch made small): spur train starts a local llama.cpp server with SmolLM2 from the venv,
     the llm_server reaches it through the openai backend, and its labels land in the store.
     A missing local model is refused before launch, naming the key."""
-    import sqlite3
     small = ["model.hidden_size=64", "model.crop_size=5", "model.char_embedding=8", "model.color_embedding=4", "model.conv_channels=8",
              "model.encoder_width=32", "learner.rollout=16", "learner.batch_size=256", "actors.envs_per_process=8", "run.progress_interval_s=2"]
     # Runs until SmolLM2's first labels are stored (a 135M model on one niced thread takes
@@ -305,20 +325,8 @@ def test_default(spur, repo, tmp):
     store = os.path.join(rundir, "labels.sqlite")
     cmd = [spur, "--log-level", "warn", "train", os.path.join(repo, "configs", "nethack_score.yaml"), "run.dir=" + tmp, "run.name=default",
            "run.total_frames=0", *small]
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    rows, deadline = [], time.time() + 300
-    while time.time() < deadline and p.poll() is None:
-        time.sleep(2)
-        try:
-            rows = sqlite3.connect(store).execute("SELECT model, label, COUNT(*) FROM labels GROUP BY model, label").fetchall() if os.path.exists(store) else []
-        except sqlite3.Error:
-            rows = []
-        if rows:
-            time.sleep(12)  # a few progress lines with the labels applied
-            break
-    p.send_signal(signal.SIGINT)
-    out, err = p.communicate(timeout=120)
-    r = subprocess.CompletedProcess(cmd, p.returncode, out, err)
+    # 12 s after the first labels: a few progress lines with the labels applied.
+    rows, r = train_until_labels(cmd, store, "SELECT model, label, COUNT(*) FROM labels GROUP BY model, label", settle_s=12)
     llama_log = os.path.join(rundir, "logs", "llama_server-0.log")
     served = os.path.exists(llama_log) and "POST /v1/chat/completions" in open(llama_log, errors="replace").read()
     vals = tb_values(rundir, "learner", "reward/intrinsic_mean") if r.returncode == 0 else []
@@ -461,23 +469,12 @@ def test_alfworld(spur, repo, tmp):
           r.stdout[-1500:] + r.stderr[-2500:])
     # ONI on text: configs/alfworld_oni.yaml as shipped (network and batch made small) serves
     # SmolLM2, which labels "Task: ...\nObservation: ..." items with classify_alfworld.
-    import sqlite3
     rundir = os.path.join(tmp, "alfworld_oni")
     store = os.path.join(rundir, "labels.sqlite")
     cmd = [spur, "--log-level", "warn", "train", os.path.join(repo, "configs", "alfworld_oni.yaml"), "run.dir=" + tmp, "run.total_frames=0",
            "env.alfworld.data_dir=" + games, *small[3:]]
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    rows, deadline = [], time.time() + 300
-    while time.time() < deadline and p.poll() is None:
-        time.sleep(2)
-        try:
-            rows = sqlite3.connect(store).execute("SELECT item, label FROM labels LIMIT 5").fetchall() if os.path.exists(store) else []
-        except sqlite3.Error:
-            rows = []
-        if rows:
-            break
-    p.send_signal(signal.SIGINT)
-    out, err = p.communicate(timeout=120)
+    rows, p = train_until_labels(cmd, store, "SELECT item, label FROM labels LIMIT 5")
+    out, err = p.stdout, p.stderr
     check("alfworld: ONI on text labels the task and the observation (%d labels, e.g. %r)" % (len(rows), rows[0][0][:70] if rows else None),
           p.returncode == 0 and len(rows) >= 1 and all(r[0].startswith("Task: ") and "\nObservation: " in r[0] for r in rows),
           out[-1000:] + err[-2000:])
