@@ -49,13 +49,19 @@ PolicyPrompt loadPolicyPrompt(const std::string& dir, const std::string& id) {
   for (const auto& kv : y) {
     const std::string key = kv.first.as<std::string>();
     if (key == "kind") {
-      if (kv.second.as<std::string>() != "policy") throw Error(StatusCode::kInvalidArgument, file + ": kind: '" + kv.second.as<std::string>() + "', expected policy");
+      p.kind = kv.second.as<std::string>();
+      if (p.kind != "policy" && p.kind != "turn_policy")
+        throw Error(StatusCode::kInvalidArgument, file + ": kind: '" + p.kind + "', expected policy or turn_policy");
     } else if (key == "system") p.system = kv.second.as<std::string>();
     else if (key == "user") p.user = kv.second.as<std::string>();
     else if (key == "action_prefix") p.action_prefix = kv.second.as<std::string>();
-    else throw Error(StatusCode::kInvalidArgument, file + ": " + key + ": unknown key (valid keys: kind, system, user, action_prefix)");
+    else if (key == "stop") {
+      if (!kv.second.IsSequence()) throw Error(StatusCode::kInvalidArgument, file + ": stop: expected a list of strings");
+      for (const auto& v : kv.second) p.stop.push_back(v.as<std::string>());
+    } else throw Error(StatusCode::kInvalidArgument, file + ": " + key + ": unknown key (valid keys: kind, system, user, action_prefix, stop)");
   }
-  for (const char* ph : {"{task}", "{history}", "{commands}"})
+  const auto placeholders = p.kind == "policy" ? std::vector<const char*>{"{task}", "{history}", "{commands}"} : std::vector<const char*>{"{task}", "{context}"};
+  for (const char* ph : placeholders)
     if (p.user.find(ph) == std::string::npos) throw Error(StatusCode::kInvalidArgument, file + ": user: the template lacks " + std::string(ph));
   return p;
 }
@@ -83,6 +89,19 @@ int64_t matchCandidate(const std::string& answer, const std::vector<std::string>
   for (std::size_t i = 0; i < candidates.size(); ++i)
     if (lowerTrim(candidates[i]) == line) return static_cast<int64_t>(i);
   return -1;
+}
+
+std::string restoreStopTag(std::string completion, const std::vector<std::string>& stop) {
+  for (const std::string& s : stop) {
+    if (s.size() < 4 || s.compare(0, 2, "</") != 0 || s.back() != '>') continue;
+    std::string open = "<";
+    open.append(s, 2, std::string::npos);
+    const std::size_t opened = completion.rfind(open);
+    if (opened == std::string::npos) continue;
+    const std::size_t closed = completion.rfind(s);
+    if (closed == std::string::npos || closed < opened) return completion.append(s);
+  }
+  return completion;
 }
 
 LlmTextPolicy::LlmTextPolicy(std::shared_ptr<const OpenAiChatClient> client, PolicyPrompt prompt, int64_t history)
@@ -138,6 +157,18 @@ int64_t LlmTextPolicy::act(const Env& env) {
   }
   pending_command_ = commands[static_cast<std::size_t>(index)];
   return index;
+}
+
+std::string LlmTextPolicy::actText(const Env& env) {
+  std::string user = prompt_.user;
+  replaceAll(user, "{task}", textObservation(env, "task"));
+  const std::string_view context = env.textContext();
+  replaceAll(user, "{context}", context.empty() ? std::string("(nothing yet)") : std::string(context));
+  std::vector<ChatMessage> messages;
+  if (!prompt_.system.empty()) messages.push_back({"system", prompt_.system});
+  messages.push_back({"user", user});
+  last_answer_ = restoreStopTag(client_->complete(messages, prompt_.stop), prompt_.stop);
+  return last_answer_;
 }
 
 void LlmTextPolicy::observe(const Env& env) {

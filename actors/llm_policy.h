@@ -18,12 +18,16 @@
 
 namespace spur {
 
-// configs/prompts/<id>.yaml with kind: policy.
+// configs/prompts/<id>.yaml with kind: policy (pick a candidate) or turn_policy (write a raw
+// turn for an env with text turns, e.g. web search's tag protocol).
 //   system: the system message
-//   user: the user message; {task}, {history} and {commands} are replaced
-//   action_prefix: what precedes the command in the answer (default "Action:")
+//   user: the user message; policy: {task}, {history} and {commands} are replaced;
+//         turn_policy: {task} and {context} (Env::textContext())
+//   action_prefix: policy: what precedes the command in the answer (default "Action:")
+//   stop: turn_policy: stop strings sent to the server (e.g. ["</search>", "</answer>"])
 struct PolicyPrompt {
-  std::string id, system, user, action_prefix = "Action:";
+  std::string id, kind = "policy", system, user, action_prefix = "Action:";
+  std::vector<std::string> stop;
 };
 // Error(kInvalidArgument) naming the file and key for a missing file, a kind other than
 // policy, a missing placeholder or an unknown key.
@@ -33,6 +37,11 @@ PolicyPrompt loadPolicyPrompt(const std::string& dir, const std::string& id);
 // answer), first line, trimmed of spaces, quotes, backticks and a final period, compared
 // case-insensitively with each candidate. -1 when none matches.
 int64_t matchCandidate(const std::string& answer, const std::vector<std::string>& candidates, const std::string& action_prefix);
+
+// A completion cut by a stop string "</tag>" lacks it (OpenAI servers drop the matched stop
+// string): when the text opens "<tag>" after its last "</tag>" for one of the stop strings,
+// that closing tag is appended.
+std::string restoreStopTag(std::string completion, const std::vector<std::string>& stop);
 
 class LlmTextPolicy {
  public:
@@ -45,7 +54,10 @@ class LlmTextPolicy {
   // play Env::stepInvalid()). Call observe() with the env after stepping it.
   // Error(kUnavailable) when the server fails.
   int64_t act(const Env& env);
+  // turn_policy prompts, envs with text turns: the next raw turn (stop tag restored).
+  std::string actText(const Env& env);
   void observe(const Env& env);
+  const PolicyPrompt& prompt() const { return prompt_; }
 
   const std::string& lastAnswer() const { return last_answer_; }
   int64_t invalidAnswers() const { return invalid_; }

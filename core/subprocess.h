@@ -17,4 +17,20 @@ struct SubprocessResult {
 // stdout. Returns NotFound when the program cannot be started. Blocks the caller.
 Status runSubprocess(const std::vector<std::string>& argv, SubprocessResult* result);
 
+// A program running beside the caller (a local server for an evaluation or a benchmark), its
+// stdout and stderr in `log`. The destructor sends SIGTERM and reaps it. Error(kInternal) when
+// fork fails; a program that cannot be executed exits with 127 (see alive()).
+class BackgroundProcess {
+ public:
+  BackgroundProcess(const std::vector<std::string>& argv, const std::string& log);
+  ~BackgroundProcess();
+  BackgroundProcess(const BackgroundProcess&) = delete;
+  BackgroundProcess& operator=(const BackgroundProcess&) = delete;
+  // Whether it is still running.
+  bool alive() const;
+
+ private:
+  int pid_ = -1;
+};
+
 }  // namespace spur

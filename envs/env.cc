@@ -14,6 +14,8 @@ std::string_view endStatusName(EndStatus status) {
   return "?";
 }
 
+StepResult Env::stepText(std::string_view) { throw Error(StatusCode::kFailedPrecondition, "this env takes no text turns: it acts on its own action ids"); }
+
 StepResult Env::stepInvalid() { throw Error(StatusCode::kFailedPrecondition, "this env has no invalid action: every action is one of its own"); }
 
 }  // namespace spur

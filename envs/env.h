@@ -58,6 +58,9 @@ struct EnvSpec {
   ActionSpace actions;
   // Whether actionMask() can ever exclude an action (the learner then masks logits).
   bool masked_actions = false;
+  // Whether the env takes the agent's raw text as a turn (Env::stepText: web search's tag
+  // protocol); an LLM policy then sends its completion as is instead of matching a candidate.
+  bool text_turns = false;
 };
 
 // How an episode ended. Values match NLE's StepStatus.
@@ -99,6 +102,13 @@ class Env {
   // (ALFWorld: "Nothing happens.", the step counts) and counts it in its episode metrics.
   // Default: Error(kFailedPrecondition), for envs where no such action exists.
   virtual StepResult stepInvalid();
+
+  // Envs with spec().text_turns: the agent's raw text turn, parsed by the env (candidates are
+  // such turns too). Default: Error(kFailedPrecondition).
+  virtual StepResult stepText(std::string_view turn);
+  // Envs with spec().text_turns: the agent's context so far (its turns and what the env
+  // appended, less what the env removed from it), which an LLM policy continues. Default: empty.
+  virtual std::string_view textContext() const { return {}; }
 
   // Observation tensor `index` (an index into observationSpec()).
   virtual TensorView observation(std::size_t index) const = 0;

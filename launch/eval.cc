@@ -13,6 +13,7 @@
 #include <random>
 #include <thread>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -36,7 +37,7 @@ namespace fs = std::filesystem;
 struct EvalArgs {
   std::string run_dir, checkpoint, ttyrec_dir, out;
   std::string policy = "network";  // network | random | llm
-  std::string llm_prompt = "policy_react";
+  std::string llm_prompt;  // default: policy_search for envs with text turns, else policy_react
   int64_t llm_history = 12;
   int64_t episodes = 20;
   int64_t max_steps = 1000000;
@@ -65,12 +66,16 @@ ObsMap observationTensors(const Env& env) {
 }
 
 // Chooses the actions of one episode: the network (sampled or greedy), uniform among the
-// valid actions, or an LLM (text envs with candidates; -1 = an answer that matched none).
+// valid actions, an LLM (text envs: a candidate, -1 = an answer that matched none; or a raw
+// turn for envs with text turns), or the top-document baseline of text-turn envs.
 class EvalAgent {
  public:
   virtual ~EvalAgent() = default;
   virtual void reset(const Env& env) = 0;
   virtual int64_t act(const Env& env) = 0;
+  // Envs with text turns: true when this agent writes raw turns (actText) instead of picking.
+  virtual bool writesTurns(const Env&) const { return false; }
+  virtual std::string actText(const Env&) { return {}; }
   virtual void observe(const Env&) {}
 };
 
@@ -117,10 +122,48 @@ class LlmAgent : public EvalAgent {
   explicit LlmAgent(LlmTextPolicy policy) : policy_(std::move(policy)) {}
   void reset(const Env& env) override { policy_.reset(env); }
   int64_t act(const Env& env) override { return policy_.act(env); }
+  bool writesTurns(const Env& env) const override { return env.spec().text_turns && policy_.prompt().kind == "turn_policy"; }
+  std::string actText(const Env& env) override { return policy_.actText(env); }
   void observe(const Env& env) override { policy_.observe(env); }
 
  private:
   LlmTextPolicy policy_;
+};
+
+// ReSeek's "answer from the top BM25 document" baseline for envs with text turns in the
+// search/answer tag grammar: first the env's first candidate (a search for the question), then
+// the first answer candidate that the question does not already name (the top document's
+// first name or number).
+class TopDocumentAgent : public EvalAgent {
+ public:
+  void reset(const Env&) override { searched_ = false; }
+  int64_t act(const Env& env) override {
+    const auto candidates = env.candidates();
+    if (candidates.empty()) throw Error(StatusCode::kFailedPrecondition, "the env offers no candidate");
+    if (!searched_) {
+      searched_ = true;
+      return 0;
+    }
+    const std::string task = taskText(env);
+    int64_t fallback = -1;
+    for (std::size_t i = 0; i < candidates.size(); ++i) {
+      const std::string& c = candidates[i];
+      if (c.rfind("<answer>", 0) != 0) continue;
+      if (fallback < 0) fallback = static_cast<int64_t>(i);
+      const std::string content = c.size() >= 17 ? c.substr(8, c.size() - 17) : std::string();
+      if (task.find(content) == std::string::npos) return static_cast<int64_t>(i);
+    }
+    return fallback >= 0 ? fallback : 0;
+  }
+
+ private:
+  static std::string taskText(const Env& env) {
+    const auto& spec = env.observationSpec();
+    for (std::size_t i = 0; i < spec.size(); ++i)
+      if (spec[i].name == "task") return std::string(env.observation(i).as<char>(), strnlen(env.observation(i).as<char>(), spec[i].bytes()));
+    return {};
+  }
+  bool searched_ = false;
 };
 
 EpisodeResult playEpisode(Env& env, EvalAgent& agent, uint64_t seed, const EvalArgs& a) {
@@ -128,8 +171,13 @@ EpisodeResult playEpisode(Env& env, EvalAgent& agent, uint64_t seed, const EvalA
   agent.reset(env);
   EpisodeResult r;
   for (int64_t step = 0; step < a.max_steps; ++step) {
-    const int64_t action = agent.act(env);
-    const StepResult s = action < 0 ? env.stepInvalid() : env.step(action);
+    StepResult s;
+    if (agent.writesTurns(env)) {
+      s = env.stepText(agent.actText(env));
+    } else {
+      const int64_t action = agent.act(env);
+      s = action < 0 ? env.stepInvalid() : env.step(action);
+    }
     agent.observe(env);
     r.episode_return += s.reward;
     ++r.length;
@@ -141,44 +189,6 @@ EpisodeResult playEpisode(Env& env, EvalAgent& agent, uint64_t seed, const EvalA
   }
   throw Error(StatusCode::kFailedPrecondition, "an episode ran past --max-steps " + std::to_string(a.max_steps) + " without ending");
 }
-
-// llm.local_server for `spur eval --policy llm`: llama.cpp served for the evaluation's
-// duration, killed (and reaped) when the evaluation ends.
-class LocalServer {
- public:
-  LocalServer(const std::vector<std::string>& argv, const std::string& log) {
-    pid_ = ::fork();
-    if (pid_ < 0) throw Error(StatusCode::kInternal, "fork failed for the local LLM server");
-    if (pid_ == 0) {
-      const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      if (fd >= 0) {
-        ::dup2(fd, 1);
-        ::dup2(fd, 2);
-      }
-      std::vector<char*> args;
-      for (const auto& s : argv) args.push_back(const_cast<char*>(s.c_str()));
-      args.push_back(nullptr);
-      ::execvp(args[0], args.data());
-      ::_exit(127);
-    }
-  }
-  ~LocalServer() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGTERM);
-      int status = 0;
-      ::waitpid(pid_, &status, 0);
-    }
-  }
-  LocalServer(const LocalServer&) = delete;
-  LocalServer& operator=(const LocalServer&) = delete;
-  bool alive() const {
-    int status = 0;
-    return ::waitpid(pid_, &status, WNOHANG) == 0;
-  }
-
- private:
-  pid_t pid_ = -1;
-};
 
 // Mean and the half-width of its normal 95% interval.
 std::pair<double, double> meanAndInterval(const std::vector<double>& v) {
@@ -211,7 +221,7 @@ int runEval(const EvalArgs& a) {
     throw;
   }
   std::unique_ptr<EvalAgent> agent;
-  std::unique_ptr<LocalServer> local_server;
+  std::unique_ptr<BackgroundProcess> local_server;  // llm.local_server, served for the evaluation's duration
   std::string what;
   if (a.policy == "network") {
     if (!from_run) throw Error(StatusCode::kInvalidArgument, "--policy network needs a run directory with checkpoints, not a config file");
@@ -226,6 +236,11 @@ int runEval(const EvalArgs& a) {
   } else if (a.policy == "random") {
     agent = std::make_unique<RandomAgent>(a.seed * 31 + 7);
     what = "uniform random valid actions";
+  } else if (a.policy == "top_document") {
+    if (!env->spec().text_turns)
+      throw Error(StatusCode::kInvalidArgument, "--policy top_document plays envs with text turns (search); env '" + cfg.env.name + "' has none");
+    agent = std::make_unique<TopDocumentAgent>();
+    what = "top-document baseline (search the question, answer the top document's first new name)";
   } else if (a.policy == "llm") {
     if (env->actionSpace().kind != ActionSpace::Kind::kCandidates)
       throw Error(StatusCode::kInvalidArgument, "--policy llm plays text envs with candidate actions; env '" + cfg.env.name + "' has a fixed action set");
@@ -236,7 +251,7 @@ int runEval(const EvalArgs& a) {
       const int port = freeLocalPort();
       openai.url = "http://127.0.0.1:" + std::to_string(port);
       const std::string log = (fs::temp_directory_path() / ("spur-eval-llm-" + std::to_string(::getpid()) + ".log")).string();
-      local_server = std::make_unique<LocalServer>(localServerCommand(cfg.llm.local_server, python, gguf, openai.model, port), log);
+      local_server = std::make_unique<BackgroundProcess>(localServerCommand(cfg.llm.local_server, python, gguf, openai.model, port), log);
       // Ready when it answers; llama.cpp loads a small model in seconds.
       OpenAiBackendOptions probe = openai;
       probe.max_tokens = 1;
@@ -254,10 +269,12 @@ int runEval(const EvalArgs& a) {
       if (!ready) throw Error(StatusCode::kUnavailable, "the local LLM server did not answer within 120 s (log: " + log + ")");
     }
     auto client = std::make_shared<const OpenAiChatClient>(openai);
-    agent = std::make_unique<LlmAgent>(LlmTextPolicy(client, loadPolicyPrompt(resolveSourcePath(cfg.llm.prompts_dir), a.llm_prompt), a.llm_history));
-    what = "LLM policy " + openai.model + " at " + openai.url + ", prompt " + a.llm_prompt;
+    // Envs with text turns write raw turns (policy_search), the others pick a command.
+    const std::string prompt_id = !a.llm_prompt.empty() ? a.llm_prompt : env->spec().text_turns ? "policy_search" : "policy_react";
+    agent = std::make_unique<LlmAgent>(LlmTextPolicy(client, loadPolicyPrompt(resolveSourcePath(cfg.llm.prompts_dir), prompt_id), a.llm_history));
+    what = "LLM policy " + openai.model + " at " + openai.url + ", prompt " + prompt_id;
   } else {
-    throw Error(StatusCode::kInvalidArgument, "--policy: expected network, random or llm, got '" + a.policy + "'");
+    throw Error(StatusCode::kInvalidArgument, "--policy: expected network, random, llm or top_document, got '" + a.policy + "'");
   }
   torch::manual_seed(a.seed);
 
@@ -339,8 +356,10 @@ void addEvalCommands(CLI::App& app) {
   auto a = std::make_shared<EvalArgs>();
   auto* eval = app.add_subcommand("eval", "Play a trained policy: a table of return, length, success and the env's metrics, one JSON line per episode");
   eval->add_option("run_dir", a->run_dir, "Run directory of spur train (or, for --policy random/llm, a config file)")->required();
-  eval->add_option("--policy", a->policy, "network (the run's checkpoint), random (uniform valid actions) or llm (text envs: an LLM picks a candidate)")->capture_default_str();
-  eval->add_option("--llm-prompt", a->llm_prompt, "--policy llm: the policy prompt in llm.prompts_dir")->capture_default_str();
+  eval->add_option("--policy", a->policy,
+                   "network (the run's checkpoint), random (uniform valid actions), llm (text envs: an LLM picks a candidate or writes the turn) or "
+                   "top_document (search envs: answer from the top retrieved document)")->capture_default_str();
+  eval->add_option("--llm-prompt", a->llm_prompt, "--policy llm: the policy prompt in llm.prompts_dir (default policy_search for search, else policy_react)");
   eval->add_option("--llm-history", a->llm_history, "--policy llm: past steps shown in the prompt")->capture_default_str();
   eval->add_option("--checkpoint", a->checkpoint, "Checkpoint file (default: the run's latest)");
   eval->add_option("--episodes", a->episodes, "Episodes to play")->capture_default_str()->check(CLI::PositiveNumber);

@@ -11,6 +11,8 @@
 #include "core/process_tuning.h"
 #include "core/status.h"
 #include "launch/alfworld_generate.h"
+#include "launch/retrieve_server.h"
+#include "launch/search_generate.h"
 #include "launch/annotate.h"
 #include "launch/eval.h"
 #include "launch/rollout.h"
@@ -50,6 +52,8 @@ int main(int argc, char** argv) {
   spur::addAnnotateCommand(app);
   spur::addEvalCommands(app);
   spur::addAlfworldGenerateCommand(app);
+  spur::addSearchGenerateCommand(app);
+  spur::addRetrieveServerCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -4,9 +4,9 @@
 #include <curl/curl.h>
 
 #include <cstdlib>
-#include <mutex>
 #include <nlohmann/json.hpp>
 
+#include "core/http_post.h"
 #include "llm_server/answer_parser.h"
 #include "llm_server/label_backend.h"
 #include "llm_server/openai_client.h"
@@ -15,58 +15,6 @@ namespace spur {
 namespace {
 
 using json = nlohmann::json;
-
-std::size_t appendBody(char* data, std::size_t size, std::size_t n, void* out) {
-  static_cast<std::string*>(out)->append(data, size * n);
-  return size * n;
-}
-
-// One prepared POST; owns its curl handle and header list.
-class Request {
- public:
-  Request(const std::string& url, const std::string& body, const std::string& api_key, double timeout_s) : body_(body) {
-    static std::once_flag once;
-    std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-    handle_ = curl_easy_init();
-    if (!handle_) throw Error(StatusCode::kUnavailable, "libcurl: cannot create a handle");
-    headers_ = curl_slist_append(headers_, "Content-Type: application/json");
-    if (!api_key.empty()) headers_ = curl_slist_append(headers_, ("Authorization: Bearer " + api_key).c_str());
-    curl_easy_setopt(handle_, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(handle_, CURLOPT_HTTPHEADER, headers_);
-    curl_easy_setopt(handle_, CURLOPT_POSTFIELDS, body_.c_str());
-    curl_easy_setopt(handle_, CURLOPT_POSTFIELDSIZE, static_cast<long>(body_.size()));
-    curl_easy_setopt(handle_, CURLOPT_WRITEFUNCTION, appendBody);
-    curl_easy_setopt(handle_, CURLOPT_WRITEDATA, &reply_);
-    curl_easy_setopt(handle_, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout_s * 1000));
-    curl_easy_setopt(handle_, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
-    curl_easy_setopt(handle_, CURLOPT_NOSIGNAL, 1L);  // worker threads: no SIGALRM for timeouts
-  }
-  ~Request() {
-    curl_slist_free_all(headers_);
-    curl_easy_cleanup(handle_);
-  }
-  Request(const Request&) = delete;
-  Request& operator=(const Request&) = delete;
-  CURL* handle() { return handle_; }
-
-  // The reply's JSON, or Error(kUnavailable) saying what went wrong with this request.
-  json result(CURLcode code, const std::string& url) {
-    if (code != CURLE_OK) throw Error(StatusCode::kUnavailable, url + ": " + curl_easy_strerror(code));
-    long status = 0;
-    curl_easy_getinfo(handle_, CURLINFO_RESPONSE_CODE, &status);
-    if (status != 200) throw Error(StatusCode::kUnavailable, url + ": HTTP " + std::to_string(status) + ": " + reply_.substr(0, 200));
-    try {
-      return json::parse(reply_);
-    } catch (const json::exception&) {
-      throw Error(StatusCode::kUnavailable, url + ": the reply is not JSON: " + reply_.substr(0, 200));
-    }
-  }
-
- private:
-  std::string body_, reply_;
-  CURL* handle_ = nullptr;
-  curl_slist* headers_ = nullptr;
-};
 
 // The llm.openai checks shared by the label backend and the chat client; returns the base URL
 // without trailing slashes and sets api_key from the environment.
@@ -113,14 +61,14 @@ class OpenAiBackend : public LabelBackend {
  private:
   std::vector<std::string> chat(const PromptTemplate& prompt, const std::vector<std::string>& users) {
     const std::string url = base_ + "/v1/chat/completions";
-    std::vector<std::unique_ptr<Request>> requests;
+    std::vector<std::unique_ptr<HttpPost>> requests;
     CURLM* multi = curl_multi_init();
     for (const auto& user : users) {
       json messages = json::array();
       if (!prompt.system.empty()) messages.push_back({{"role", "system"}, {"content", prompt.system}});
       messages.push_back({{"role", "user"}, {"content", user}});
       const json body = {{"model", o_.model}, {"messages", messages}, {"temperature", o_.temperature}, {"max_tokens", o_.max_tokens}};
-      requests.push_back(std::make_unique<Request>(url, body.dump(-1, ' ', false, json::error_handler_t::replace), api_key_, o_.timeout_s));
+      requests.push_back(std::make_unique<HttpPost>(url, body.dump(-1, ' ', false, json::error_handler_t::replace), api_key_, o_.timeout_s));
       curl_multi_add_handle(multi, requests.back()->handle());
     }
     int running = 0;
@@ -138,7 +86,7 @@ class OpenAiBackend : public LabelBackend {
     curl_multi_cleanup(multi);
     std::vector<std::string> answers;
     for (std::size_t i = 0; i < requests.size(); ++i) {
-      const json reply = requests[i]->result(codes[i], url);
+      const json reply = requests[i]->result(codes[i]);
       answers.push_back(textAt(reply, {"choices", "0", "message", "content"}, url));
     }
     return answers;
@@ -149,8 +97,8 @@ class OpenAiBackend : public LabelBackend {
     json prompts = json::array();
     for (const auto& user : users) prompts.push_back(prompt.system.empty() ? user : prompt.system + "\n\n" + user);
     const json body = {{"model", o_.model}, {"prompt", prompts}, {"temperature", o_.temperature}, {"max_tokens", o_.max_tokens}};
-    Request r(url, body.dump(-1, ' ', false, json::error_handler_t::replace), api_key_, o_.timeout_s);
-    const json reply = r.result(curl_easy_perform(r.handle()), url);
+    HttpPost r(url, body.dump(-1, ' ', false, json::error_handler_t::replace), api_key_, o_.timeout_s);
+    const json reply = r.perform();
     std::vector<std::string> answers(users.size());
     std::vector<bool> seen(users.size(), false);
     if (!reply.contains("choices") || !reply["choices"].is_array()) throw Error(StatusCode::kUnavailable, url + ": the reply has no 'choices' list");
@@ -191,8 +139,8 @@ std::string OpenAiChatClient::complete(const std::vector<ChatMessage>& messages,
     for (const auto& m : messages) prompt += (prompt.empty() ? "" : "\n\n") + m.content;
     body["prompt"] = prompt;
   }
-  Request r(url, body.dump(-1, ' ', false, json::error_handler_t::replace), api_key_, o_.timeout_s);
-  const json reply = r.result(curl_easy_perform(r.handle()), url);
+  HttpPost r(url, body.dump(-1, ' ', false, json::error_handler_t::replace), api_key_, o_.timeout_s);
+  const json reply = r.perform();
   return o_.api == "chat" ? textAt(reply, {"choices", "0", "message", "content"}, url) : textAt(reply, {"choices", "0", "text"}, url);
 }
 

@@ -30,11 +30,6 @@ constexpr int64_t kCandidateTokens = 12;
 
 enum Obs : std::size_t { kTask, kFeedback, kTaskTok, kTextTok, kCandTok };
 
-void copyText(std::string_view text, std::vector<uint8_t>& out) {
-  std::fill(out.begin(), out.end(), 0);
-  std::memcpy(out.data(), text.data(), std::min(text.size(), out.size()));
-}
-
 alfworld::NameStyle nameStyle(const std::string& names) {
   if (names == "alfred") return alfworld::NameStyle::kAlfred;
   if (names == "ids") return alfworld::NameStyle::kIds;
@@ -242,7 +237,7 @@ void AlfworldEnv::reset(std::optional<uint64_t> seed) {
   session_->reset();
   steps_ = invalid_ = 0;
   admissible_sum_ = 0;
-  copyText(session_->game().taskText(), task_);
+  copyTextObservation(session_->game().taskText(), task_);
   hashTextTokens(session_->game().taskText(), task_tokens_);
   publish();
 }
@@ -250,7 +245,7 @@ void AlfworldEnv::reset(std::optional<uint64_t> seed) {
 void AlfworldEnv::publish() {
   const std::string& text = session_->feedback();
   message_ = "Task: " + session_->game().taskText() + "\nObservation: " + text;
-  copyText(text, feedback_);
+  copyTextObservation(text, feedback_);
   hashTextTokens(text, text_tokens_);
   const auto& admissible = session_->admissibleCommands();
   const std::size_t shown = std::min(admissible.size(), static_cast<std::size_t>(o_.max_candidates));

@@ -1,6 +1,7 @@
 #include "envs/text/text_tokens.h"
 
 #include <algorithm>
+#include <cstring>
 
 namespace spur {
 
@@ -21,6 +22,11 @@ std::size_t hashTextTokens(std::string_view text, std::span<int32_t> out) {
   }
   std::fill(out.begin() + static_cast<std::ptrdiff_t>(n), out.end(), 0);
   return n;
+}
+
+void copyTextObservation(std::string_view text, std::span<uint8_t> out) {
+  std::fill(out.begin(), out.end(), 0);
+  std::memcpy(out.data(), text.data(), std::min(text.size(), out.size()));
 }
 
 }  // namespace spur

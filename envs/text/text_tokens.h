@@ -17,4 +17,7 @@ inline constexpr int32_t kTextTokenSpace = 1 << 24;
 // number of words written (words past the end are dropped).
 std::size_t hashTextTokens(std::string_view text, std::span<int32_t> out);
 
+// A text observation: the first out.size() bytes of `text`, zero-padded (a longer text is cut).
+void copyTextObservation(std::string_view text, std::span<uint8_t> out);
+
 }  // namespace spur

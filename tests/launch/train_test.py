@@ -17,6 +17,10 @@
   alfworld  ALFWorld: games generated on first use, the text policy trains through the generic
             pipeline with per-type TensorBoard metrics; spur eval with the network, random and
             LLM (a real llama.cpp server with SmolLM2) policies
+  search    web search: a world generated on first use, the candidate policy trains on ReSeek's
+            reward with EM/F1/judge metrics in TensorBoard; spur eval with the network, random,
+            top-document and LLM (raw text turns through llama.cpp) policies; ONI labels of
+            what a search retrieved
 
 usage: train_test.py --spur build/spur --repo . [--only NAME,...] [--skip NAME,...]
 """
@@ -484,6 +488,68 @@ def test_alfworld(spur, repo, tmp):
           r.returncode != 0 and "spur eval --policy llm" in r.stderr, r.stderr[-800:])
 
 
+def test_search(spur, repo, tmp):
+    world = os.path.join(tmp, "search_world")
+    small = ["run.name=search", "run.total_frames=8000", "run.progress_interval_s=1", "env.search.data_dir=" + world,
+             "env.search.generate_entities=300", "model.hidden_size=64", "model.encoder_width=64", "model.text_vocab=4096",
+             "learner.rollout=10", "learner.batch_size=160", "actors.envs_per_process=8"]
+    r = train(spur, repo, "search.yaml", tmp, *small)
+    s = summary(tmp, "search") if r.returncode == 0 else {}
+    ep = s.get("episode_100", {})
+    check("search: a world generated on first use (%s), trained end to end (%s frames; em %s, judge accuracy %s, searches %s)"
+          % (os.path.exists(os.path.join(world, "corpus.jsonl")), s.get("frames"), ep.get("em"), ep.get("judge_accuracy"), ep.get("searches")),
+          r.returncode == 0 and os.path.exists(os.path.join(world, "corpus.jsonl")) and os.path.exists(os.path.join(world, "corpus.jsonl.bm25"))
+          and s["finished"] and s["dropped_malformed"] == 0 and all(k in ep for k in ("em", "f1", "searches", "invalid_turns", "answered")),
+          r.stdout[-1500:] + r.stderr[-2000:])
+    tags = []
+    if r.returncode == 0:
+        from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+        acc = EventAccumulator(os.path.join(tmp, "search", "tb", "learner"))
+        acc.Reload()
+        tags = acc.Tags()["scalars"]
+    check("search: TensorBoard has EM, F1, judge accuracy, searches and invalid turns",
+          all(t in tags for t in ("episode/em", "episode/f1", "episode/judge_accuracy", "episode/searches", "episode/invalid_turns")), str(tags))
+
+    run = os.path.join(tmp, "search")
+    held_out = ["env.search.split=test", "env.search.question_order=cycle"]
+    r = subprocess.run([spur, "eval", run, "--episodes", "8", "--greedy", "--seed", "0", *held_out], capture_output=True, text=True, timeout=300)
+    check("search: spur eval plays the trained policy on the held-out world (em, f1 rows)",
+          r.returncode == 0 and re.search(r"^em\s", r.stdout, re.M) and re.search(r"^f1\s", r.stdout, re.M), r.stdout[-1500:] + r.stderr[-1500:])
+    cfg = os.path.join(repo, "configs", "search.yaml")
+    evals = {}
+    for policy in ("random", "top_document"):
+        out = os.path.join(tmp, "search_%s.jsonl" % policy)
+        r = subprocess.run([spur, "eval", cfg, "--policy", policy, "--episodes", "20", "--seed", "0", "--out", out, "env.search.data_dir=" + world,
+                            *held_out], capture_output=True, text=True, timeout=300)
+        lines = [json.loads(l) for l in open(out)] if r.returncode == 0 and os.path.exists(out) else []
+        evals[policy] = sum(l["metrics"]["em"] for l in lines) / max(len(lines), 1)
+        check("search: spur eval --policy %s on a config file (EM %.2f over %d held-out questions)" % (policy, evals[policy], len(lines)),
+              r.returncode == 0 and len(lines) == 20, r.stdout[-1500:] + r.stderr[-1500:])
+    # top_document always searches then answers: two turns, one search.
+    lines = [json.loads(l) for l in open(os.path.join(tmp, "search_top_document.jsonl"))] if os.path.exists(os.path.join(tmp, "search_top_document.jsonl")) else []
+    check("search: the top-document baseline searches once and answers",
+          lines and all(l["length"] == 2 and l["metrics"]["searches"] == 1 and l["metrics"]["answered"] == 1 for l in lines), str(lines[:2]))
+    # The LLM writes raw turns (ReSeek's protocol) to a real llama.cpp server with stop strings.
+    out = os.path.join(tmp, "search_llm.jsonl")
+    r = subprocess.run([spur, "eval", cfg, "--policy", "llm", "--episodes", "1", "--seed", "0", "--out", out, "env.search.data_dir=" + world,
+                        *held_out, "env.search.max_turns=1", "llm.local_server.model=smollm2", "llm.openai.max_tokens=48"],
+                       capture_output=True, text=True, timeout=600)
+    lines = [json.loads(l) for l in open(out)] if r.returncode == 0 and os.path.exists(out) else []
+    check("search: spur eval --policy llm writes raw turns through a real llama.cpp server (%s turns, metrics %s)"
+          % ([l["length"] for l in lines], lines[0]["metrics"] if lines else None),
+          r.returncode == 0 and len(lines) == 1 and 1 <= lines[0]["length"] <= 2 and "em" in lines[0]["metrics"] and "prompt policy_search" in r.stdout,
+          r.stdout[-1500:] + r.stderr[-2500:])
+    # ONI on search: SmolLM2 labels "Question: ...\nInformation: ..." items.
+    rundir = os.path.join(tmp, "search_oni")
+    store = os.path.join(rundir, "labels.sqlite")
+    cmd = [spur, "--log-level", "warn", "train", os.path.join(repo, "configs", "search_oni.yaml"), "run.dir=" + tmp, "run.total_frames=0",
+           "env.search.data_dir=" + world, *small[3:]]
+    rows, p = train_until_labels(cmd, store, "SELECT item, label FROM labels LIMIT 5")
+    check("search: ONI labels what a search retrieved given the question (%d labels, e.g. %r)" % (len(rows), rows[0][0][:70] if rows else None),
+          p.returncode == 0 and len(rows) >= 1 and all(r[0].startswith("Question: ") and "\nInformation: " in r[0] for r in rows),
+          p.stdout[-1000:] + p.stderr[-2000:])
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--spur", required=True)
@@ -493,7 +559,8 @@ def main():
     args = ap.parse_args()
     tests = [("chain", test_chain), ("tb", test_tb), ("eval", test_eval), ("yaml", test_yaml), ("resume", test_resume),
              ("actor", test_actor_restart), ("nethack", test_nethack), ("intrinsic", test_intrinsic),
-             ("default", test_default), ("errors", test_errors), ("mask", test_mask), ("alfworld", test_alfworld)]
+             ("default", test_default), ("errors", test_errors), ("mask", test_mask), ("alfworld", test_alfworld),
+             ("search", test_search)]
     with tempfile.TemporaryDirectory(prefix="spur-train-test-") as tmp:
         for name, fn in tests:
             if args.only and name not in args.only.split(","):

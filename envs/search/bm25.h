@@ -1,0 +1,73 @@
+// Bm25Index: Okapi BM25 over a corpus, in memory, built once and saved to a file.
+//
+// Tokens: maximal runs of ASCII letters and digits (and bytes >= 0x80, so UTF-8 words stay
+// whole), ASCII-lowercased; no stemming, no stop words. Scoring is Lucene's (>= 8) BM25, which
+// pyserini (Search-R1's BM25 server) uses, with pyserini's defaults k1 = 0.9, b = 0.4:
+//   score(q, d) = sum over query tokens t (repeats count) of
+//                 idf(t) * tf / (tf + k1 * (1 - b + b * |d| / avgdl)),
+//   idf(t) = ln(1 + (N - df + 0.5) / (df + 0.5)).
+// Ranking is deterministic: score descending, then corpus order. A document that contains no
+// query token is never returned, so a search can return fewer than k documents (none for a
+// query with no known token).
+//
+// Thread-safety: a built or loaded index is immutable; search() may run on any number of
+// threads at once (each call uses its own scratch space).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace spur::search {
+
+// The tokens of `text` as BM25 indexes them.
+std::vector<std::string> bm25Tokens(std::string_view text);
+
+struct Bm25Params {
+  float k1 = 0.9f;
+  float b = 0.4f;
+};
+
+struct Bm25Hit {
+  uint32_t doc = 0;  // corpus index
+  float score = 0;
+};
+
+class Bm25Index {
+ public:
+  // Indexes texts[i] as document i.
+  static Bm25Index build(const std::vector<std::string_view>& texts, Bm25Params params = {});
+  // Reads a file written by save(). Error(kNotFound) for a missing file, Error(kDataLoss) for a
+  // truncated or foreign one, Error(kFailedPrecondition) when its fingerprint is not
+  // `fingerprint` (the corpus changed since the index was built).
+  static Bm25Index load(const std::string& path, uint64_t fingerprint);
+  // Writes the index atomically (a temporary file, then rename) with the corpus fingerprint.
+  void save(const std::string& path, uint64_t fingerprint) const;
+
+  // The best k documents for the query (fewer when fewer contain a query token).
+  std::vector<Bm25Hit> search(std::string_view query, int k) const;
+
+  std::size_t documents() const { return doc_length_.size(); }
+  std::size_t terms() const { return term_offsets_.empty() ? 0 : term_offsets_.size() - 1; }
+  const Bm25Params& params() const { return params_; }
+
+ private:
+  Bm25Params params_;
+  std::vector<uint32_t> doc_length_;
+  // Terms sorted; term_offsets_[t]..term_offsets_[t+1] is term t's posting range.
+  std::vector<std::string> term_text_;
+  std::vector<uint64_t> term_offsets_;
+  std::vector<uint32_t> posting_doc_;     // ascending per term
+  std::vector<float> posting_impact_;     // idf * tf-part, precomputed
+  std::shared_ptr<const void> lookup_;    // term text -> id (an unordered_map, built on load)
+
+  void buildLookup();
+  int64_t termId(std::string_view token) const;
+};
+
+// A 64-bit fingerprint of a file's bytes (xxh3), for Bm25Index::load.
+uint64_t fileFingerprint(const std::string& path);
+
+}  // namespace spur::search

@@ -1,0 +1,184 @@
+#include "envs/search/retriever.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "core/http_post.h"
+#include "core/status.h"
+
+namespace spur::search {
+namespace {
+
+using nlohmann::json;
+
+std::string fail(const std::string& what) { return "/retrieve reply: " + what; }
+
+RetrievedDoc parseDocument(const json& d, const std::string& where) {
+  if (!d.is_object()) throw Error(StatusCode::kDataLoss, fail(where + " is not a document object"));
+  RetrievedDoc doc;
+  const auto contents = d.find("contents");
+  if (contents != d.end() && contents->is_string()) {
+    doc.contents = contents->get<std::string>();
+  } else if (d.contains("title") && d.contains("text") && d["title"].is_string() && d["text"].is_string()) {
+    doc.contents = makeContents(d["title"].get<std::string>(), d["text"].get<std::string>());
+  } else {
+    throw Error(StatusCode::kDataLoss, fail(where + " has no string \"contents\""));
+  }
+  const auto id = d.find("id");
+  if (id != d.end()) {
+    if (id->is_string()) doc.id = id->get<std::string>();
+    else if (id->is_number_integer()) doc.id = std::to_string(id->get<int64_t>());
+  }
+  return doc;
+}
+
+}  // namespace
+
+RetrievalResults IndexedCorpus::search(const std::vector<std::string>& queries, int topk) const {
+  RetrievalResults out;
+  out.reserve(queries.size());
+  for (const auto& q : queries) {
+    auto& list = out.emplace_back();
+    for (const Bm25Hit& h : index.search(q, topk)) list.push_back({docs[h.doc].id, docs[h.doc].contents, h.score});
+  }
+  return out;
+}
+
+std::shared_ptr<const IndexedCorpus> loadIndexedCorpus(const std::string& corpus_path, const std::string& index_path, Bm25Params params) {
+  // One copy per process: an actor's envs all search the same corpus.
+  static std::mutex mutex;
+  static std::map<std::string, std::weak_ptr<const IndexedCorpus>> cache;
+  const std::string key = std::filesystem::absolute(corpus_path).lexically_normal().string();
+  std::lock_guard<std::mutex> lock(mutex);
+  if (auto hit = cache[key].lock()) return hit;
+  const auto start = std::chrono::steady_clock::now();
+  auto corpus = std::make_shared<IndexedCorpus>();
+  corpus->corpus_path = corpus_path;
+  corpus->docs = loadCorpus(corpus_path);
+  const std::string path = index_path.empty() ? corpus_path + ".bm25" : index_path;
+  const uint64_t fingerprint = fileFingerprint(corpus_path);
+  bool loaded = false;
+  if (std::filesystem::exists(path)) {
+    try {
+      corpus->index = Bm25Index::load(path, fingerprint);
+      loaded = corpus->index.documents() == corpus->docs.size() && corpus->index.params().k1 == params.k1 &&
+               corpus->index.params().b == params.b;
+    } catch (const Error& e) {
+      spdlog::warn("search: rebuilding the BM25 index: {}", e.what());
+    }
+  }
+  if (!loaded) {
+    std::vector<std::string_view> texts;
+    texts.reserve(corpus->docs.size());
+    for (const auto& d : corpus->docs) texts.push_back(d.contents);
+    corpus->index = Bm25Index::build(texts, params);
+    try {
+      corpus->index.save(path, fingerprint);
+    } catch (const std::exception& e) {
+      spdlog::warn("search: could not save the BM25 index to {} ({}); it stays in memory", path, e.what());
+    }
+  }
+  spdlog::info("search: {} passages, {} terms, index {} {} in {:.1f} s", corpus->docs.size(), corpus->index.terms(),
+               loaded ? "loaded from" : "built and saved to", path,
+               std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  cache[key] = corpus;
+  return corpus;
+}
+
+std::string Bm25Retriever::describe() const {
+  return "bm25 over " + corpus_->corpus_path + " (" + std::to_string(corpus_->docs.size()) + " passages)";
+}
+
+HttpRetriever::HttpRetriever(HttpRetrieverOptions options) : o_(std::move(options)) {
+  if (o_.url.rfind("http://", 0) != 0 && o_.url.rfind("https://", 0) != 0)
+    throw Error(StatusCode::kInvalidArgument, "retriever URL must start with http:// or https://, got '" + o_.url + "'");
+  if (o_.timeout_s <= 0 || o_.retries < 0 || o_.retry_delay_s < 0)
+    throw Error(StatusCode::kInvalidArgument, "retriever: timeout must be > 0, retries and retry delay >= 0");
+}
+
+RetrievalResults HttpRetriever::retrieve(const std::vector<std::string>& queries, int topk) {
+  const std::string body = renderJson(retrieveRequestJson(queries, topk, true));
+  std::string last_error;
+  for (int attempt = 0; attempt <= o_.retries; ++attempt) {
+    if (attempt > 0) std::this_thread::sleep_for(std::chrono::duration<double>(o_.retry_delay_s * attempt));
+    HttpPost post(o_.url, body, "", o_.timeout_s, std::min(o_.timeout_s, 10.0));
+    json reply;
+    try {
+      reply = post.perform();
+    } catch (const Error& e) {
+      last_error = e.what();
+      const long status = post.httpStatus();
+      if (status >= 400 && status < 500) break;  // the request itself is wrong: retrying cannot help
+      continue;
+    }
+    try {
+      return parseRetrieveResponse(reply, queries.size());
+    } catch (const Error& e) {
+      last_error = o_.url + ": " + e.what();  // garbage: a restarting server may answer properly next time
+    }
+  }
+  throw Error(StatusCode::kUnavailable, last_error);
+}
+
+nlohmann::ordered_json retrieveRequestJson(const std::vector<std::string>& queries, int topk, bool return_scores) {
+  return nlohmann::ordered_json{{"queries", queries}, {"topk", topk}, {"return_scores", return_scores}};
+}
+
+nlohmann::ordered_json retrieveResponseJson(const RetrievalResults& results, bool return_scores) {
+  using ojson = nlohmann::ordered_json;
+  ojson result = ojson::array();
+  for (const auto& list : results) {
+    ojson docs = ojson::array();
+    for (const auto& d : list) {
+      ojson doc = {{"id", d.id}, {"contents", d.contents}};
+      if (return_scores) docs.push_back({{"document", std::move(doc)}, {"score", d.score}});
+      else docs.push_back(std::move(doc));
+    }
+    result.push_back(std::move(docs));
+  }
+  return ojson{{"result", std::move(result)}};
+}
+
+std::string renderJson(const nlohmann::ordered_json& j) { return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace); }
+
+RetrievalResults parseRetrieveResponse(const json& reply, std::size_t queries) {
+  if (!reply.is_object() || !reply.contains("result")) throw Error(StatusCode::kDataLoss, fail("no \"result\""));
+  const json& result = reply["result"];
+  if (!result.is_array()) throw Error(StatusCode::kDataLoss, fail("\"result\" is not a list"));
+  if (result.size() != queries)
+    throw Error(StatusCode::kDataLoss, fail(std::to_string(result.size()) + " result lists for " + std::to_string(queries) + " queries"));
+  RetrievalResults out;
+  for (std::size_t q = 0; q < result.size(); ++q) {
+    const json& list = result[q];
+    if (!list.is_array()) throw Error(StatusCode::kDataLoss, fail("result[" + std::to_string(q) + "] is not a list"));
+    auto& docs = out.emplace_back();
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      const json& item = list[i];
+      const std::string where = "result[" + std::to_string(q) + "][" + std::to_string(i) + "]";
+      if (item.is_object() && item.contains("document")) {
+        RetrievedDoc d = parseDocument(item["document"], where + ".document");
+        const auto score = item.find("score");
+        if (score != item.end() && score->is_number()) d.score = score->get<double>();
+        docs.push_back(std::move(d));
+      } else {
+        docs.push_back(parseDocument(item, where));
+      }
+    }
+  }
+  return out;
+}
+
+std::unique_ptr<Retriever> makeRetriever(const std::string& spec, const std::string& corpus_path, const std::string& index_path,
+                                         const HttpRetrieverOptions& http) {
+  if (spec == "bm25") return std::make_unique<Bm25Retriever>(loadIndexedCorpus(corpus_path, index_path));
+  HttpRetrieverOptions o = http;
+  o.url = spec;
+  return std::make_unique<HttpRetriever>(o);
+}
+
+}  // namespace spur::search

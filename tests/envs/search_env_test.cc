@@ -1,0 +1,259 @@
+// SearchEnv on a four-passage corpus: the text protocol end to end, rewards (ReSeek with its
+// judge-pair quirks, oracle vs substring usefulness, EM, Search-R1 format), the turn budget,
+// judge_no_policy, candidate actions, and bad input that must not throw.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "core/status.h"
+#include "envs/env_registry.h"
+#include "envs/search/search_env.h"
+
+using namespace spur;
+namespace fs = std::filesystem;
+
+namespace {
+
+// Doc 3 shares its name with doc 1 (a distractor); doc 0 names the founder, doc 1 his birth year.
+fs::path worldDir() {
+  const fs::path dir = fs::temp_directory_path() / ("spur_search_env_" + std::to_string(::getpid()));
+  if (fs::exists(dir / "corpus.jsonl")) return dir;
+  fs::create_directories(dir);
+  std::ofstream(dir / "corpus.jsonl")
+      << "{\"id\": \"0\", \"contents\": \"\\\"Kelvar Press\\\"\\nKelvar Press is a publishing house founded by Orin Vasquell in 1871 in Port Ambriel.\"}\n"
+         "{\"id\": \"1\", \"contents\": \"\\\"Orin Vasquell\\\"\\nOrin Vasquell was a printer born in 1843 in Dunmere.\"}\n"
+         "{\"id\": \"2\", \"contents\": \"\\\"Dunmere\\\"\\nDunmere is a town on the river Sael.\"}\n"
+         "{\"id\": \"3\", \"contents\": \"\\\"Orin Vasquell (sculptor)\\\"\\nOrin Vasquell is a sculptor born in 1901 in Tessaly.\"}\n";
+  std::ofstream(dir / "train.jsonl")
+      << "{\"id\": \"q0\", \"question\": \"In which year was the founder of Kelvar Press born?\", \"golden_answers\": [\"1843\"], "
+         "\"evidence\": [\"0\", \"1\"], \"hops\": 2, \"type\": \"bridge\"}\n";
+  return dir;
+}
+
+SearchOptions options() {
+  SearchOptions o;
+  o.data_dir = worldDir().string();
+  o.question_order = "cycle";
+  o.max_turns = 4;
+  return o;
+}
+
+double metric(const Env& env, const std::string& name) {
+  for (const auto& m : env.episodeMetrics())
+    if (m.name == name) return m.value;
+  FAIL("no metric " << name);
+  return 0;
+}
+
+bool hasMetric(const Env& env, const std::string& name) {
+  for (const auto& m : env.episodeMetrics())
+    if (m.name == name) return true;
+  return false;
+}
+
+std::string feedback(const Env& env) {
+  const TensorView v = env.observation(1);
+  return std::string(v.as<char>());  // zero-padded
+}
+
+}  // namespace
+
+TEST_CASE("search env: a text episode searches, judges and answers; ReSeek's reward with the Yes-and-correct shortcut") {
+  SearchEnv env(options());
+  env.reset(0);
+  CHECK(std::string(env.observation(0).as<char>()) == "In which year was the founder of Kelvar Press born?");
+  CHECK(feedback(env) == "Turn 1 of 5.");
+  StepResult s = env.stepText("<think>who founded it?</think>\n<search> Kelvar Press </search> and then more text");
+  CHECK_FALSE(s.done);
+  CHECK(env.transcript() ==
+        "<think>who founded it?</think>\n<search> Kelvar Press </search>\n\n<information>Doc 1(Title: \"Kelvar Press\") Kelvar Press is a "
+        "publishing house founded by Orin Vasquell in 1871 in Port Ambriel.</information>\n\n");
+  CHECK(env.message().find("Question: In which year was the founder of Kelvar Press born?\nInformation: Doc 1(Title: \"Kelvar Press\")") == 0);
+  CHECK(feedback(env).find("Turn 2 of 5. <information>Doc 1(Title: \"Kelvar Press\")") == 0);
+  s = env.stepText("<judge>Yes</judge>");
+  CHECK(env.message().empty());
+  CHECK(feedback(env).find("Doc 1(Title: \"Kelvar Press\")") != std::string::npos);  // the evidence stays visible
+  s = env.stepText("<search>Orin Vasquell born</search>");
+  CHECK(env.transcript().find("Doc 1(Title: \"Orin Vasquell\") Orin Vasquell was a printer born in 1843") != std::string::npos);
+  s = env.stepText("<judge>yes</judge>");
+  s = env.stepText("<answer> 1843 </answer>");
+  CHECK(s.done);
+  CHECK(s.end_status == EndStatus::kTaskSuccessful);
+  // EM 1 + two pairs, each Yes with a correct answer: 0.3 + 0.1, whatever the block held.
+  CHECK(s.reward == doctest::Approx(1.8));
+  CHECK(metric(env, "em") == 1.0);
+  CHECK(metric(env, "f1") == 1.0);
+  CHECK(metric(env, "em/bridge") == 1.0);
+  CHECK(metric(env, "searches") == 2);
+  CHECK(metric(env, "judgements") == 2);
+  // The first block did not hold 1843: its Yes was wrong by the substring test.
+  CHECK(metric(env, "judge_accuracy") == 0.5);
+  CHECK(metric(env, "evidence_recall") == 1.0);
+  CHECK(metric(env, "turns") == 5);
+  CHECK(metric(env, "invalid_turns") == 0);
+}
+
+TEST_CASE("search env: usefulness by substring or by gold evidence decides the judge reward of a wrong answer") {
+  for (const char* source : {"substring", "oracle", "none"}) {
+    SearchOptions o = options();
+    o.judge_reward = source;
+    SearchEnv env(o);
+    env.reset(0);
+    env.stepText("<search>Kelvar Press</search>");
+    env.stepText("<judge>No</judge>");
+    const StepResult s = env.stepText("<answer>1871</answer>");
+    REQUIRE(s.done);
+    // Doc 0 lacks "1843" (substring: No is right, +0.3) but is gold evidence (oracle: No is wrong, -0.3).
+    const double expected = std::string(source) == "substring" ? 0.3 : std::string(source) == "oracle" ? -0.3 : 0.0;
+    CHECK(s.reward == doctest::Approx(expected));
+    CHECK(metric(env, "em") == 0.0);
+    CHECK(metric(env, "answered") == 1.0);
+  }
+}
+
+TEST_CASE("search env: the turn budget is max_turns plus a final turn in which a search is not run") {
+  SearchOptions o = options();
+  o.max_turns = 2;
+  SearchEnv env(o);
+  env.reset(0);
+  CHECK_FALSE(env.stepText("I should look this up").done);  // invalid
+  CHECK(env.transcript() == std::string("I should look this up") + std::string(search::kInvalidActionText));
+  CHECK_FALSE(env.stepText("<search>Kelvar Press</search>").done);
+  const StepResult s = env.stepText("<search>Orin Vasquell</search>");
+  CHECK(s.done);
+  CHECK(s.reward == 0.0);
+  CHECK(env.transcript().find("Orin Vasquell was a printer") == std::string::npos);  // not run
+  CHECK(metric(env, "invalid_turns") == 1);
+  CHECK(metric(env, "searches") == 1);
+  CHECK(metric(env, "answered") == 0);
+  CHECK_FALSE(hasMetric(env, "judge_accuracy"));
+  CHECK_THROWS_AS(env.stepText("<answer>x</answer>"), Error);  // after the end: reset first
+}
+
+TEST_CASE("search env: judge_no_policy drop removes the judged information from the agent's context, not from the transcript") {
+  SearchOptions o = options();
+  o.judge_no_policy = "drop";
+  SearchEnv env(o);
+  env.reset(0);
+  env.stepText("<search>Kelvar Press</search>");
+  env.stepText("<judge>No</judge>");
+  CHECK(env.context() == "<search>Kelvar Press</search><judge>No</judge>");
+  CHECK(env.transcript().find("<information>Doc 1") != std::string::npos);
+  CHECK(feedback(env) == "Turn 3 of 5.");
+  SearchOptions keep = options();
+  SearchEnv kept(keep);
+  kept.reset(0);
+  kept.stepText("<search>Kelvar Press</search>");
+  kept.stepText("<judge>No</judge>");
+  CHECK(kept.context() == kept.transcript());
+}
+
+TEST_CASE("search env: candidates are turns in the tag grammar; playing one equals sending its text") {
+  SearchEnv env(options());
+  env.reset(0);
+  auto c = env.candidates();
+  REQUIRE(c.size() >= 2);
+  CHECK(c[0] == "<search>In which year was the founder of Kelvar Press born</search>");
+  CHECK(std::find(c.begin(), c.end(), "<search>Kelvar Press</search>") != c.end());
+  CHECK(std::find(c.begin(), c.end(), "<judge>Yes</judge>") == c.end());  // nothing to judge yet
+  CHECK(std::find(c.begin(), c.end(), "<answer>Kelvar Press</answer>") != c.end());
+  const auto mask = env.actionMask();
+  CHECK(static_cast<std::size_t>(std::count(mask.begin(), mask.end(), 1)) == c.size());
+  const auto pick = std::find(c.begin(), c.end(), "<search>Kelvar Press</search>") - c.begin();
+  env.step(pick);
+  SearchEnv twin(options());
+  twin.reset(0);
+  twin.stepText("<search>Kelvar Press</search>");
+  CHECK(env.transcript() == twin.transcript());
+  c = env.candidates();
+  CHECK(std::find(c.begin(), c.end(), "<judge>Yes</judge>") != c.end());
+  CHECK(std::find(c.begin(), c.end(), "<judge>No</judge>") != c.end());
+  CHECK(std::find(c.begin(), c.end(), "<answer>Orin Vasquell</answer>") != c.end());
+  CHECK(std::find(c.begin(), c.end(), "<answer>1871</answer>") != c.end());
+  CHECK(std::find(c.begin(), c.end(), "<search>Kelvar Press</search>") == c.end());  // already searched
+  // A document entity becomes a query with the question's content words.
+  CHECK(std::find(c.begin(), c.end(), "<search>Orin Vasquell year founder born</search>") != c.end());
+  // Walk to the answer through candidates only.
+  auto play = [&](const std::string& turn) {
+    const auto cs = env.candidates();
+    const auto it = std::find(cs.begin(), cs.end(), turn);
+    REQUIRE(it != cs.end());
+    return env.step(it - cs.begin());
+  };
+  play("<judge>Yes</judge>");
+  play("<search>Orin Vasquell year founder born</search>");
+  const StepResult s = play("<answer>1843</answer>");
+  CHECK(s.done);
+  CHECK(metric(env, "em") == 1.0);
+}
+
+TEST_CASE("search env: bad turns are counted, never thrown: several actions, oversized, empty query, a retriever that is down") {
+  SearchOptions o = options();
+  o.max_turn_bytes = 100;
+  SearchEnv env(o);
+  env.reset(0);
+  env.stepText("<judge>No</judge><search>Kelvar Press</search>");  // search wins
+  CHECK(env.transcript().find("<information>Doc 1") != std::string::npos);
+  env.stepText(std::string(500, 'x') + "<answer>late</answer>");  // cut to 100 bytes: no tag left
+  env.stepText("<search>   </search>");
+  CHECK(env.transcript().find("<search>   </search>\n\n<information></information>\n\n") != std::string::npos);
+  env.stepText("<answer></answer>");
+  CHECK(metric(env, "multi_action_turns") == 1);
+  CHECK(metric(env, "oversized_turns") == 1);
+  CHECK(metric(env, "invalid_turns") == 1);
+  CHECK(metric(env, "empty_queries") == 1);
+  CHECK(metric(env, "answered") == 1);
+  CHECK(metric(env, "em") == 0);
+
+  SearchOptions down = options();
+  down.retriever = "http://127.0.0.1:1/retrieve";
+  down.retriever_retries = 0;
+  down.retriever_timeout_s = 2;
+  SearchEnv remote(down);
+  remote.reset(0);
+  CHECK_FALSE(remote.stepText("<search>Kelvar Press</search>").done);
+  CHECK(remote.transcript() == "<search>Kelvar Press</search>\n\n<information></information>\n\n");
+  remote.stepText("<answer>x</answer>");
+  CHECK(metric(remote, "retriever_errors") == 1);
+}
+
+TEST_CASE("search env: rewards em and search_r1_format; judge off is Search-R1's grammar") {
+  SearchOptions o = options();
+  o.reward = "em";
+  SearchEnv em(o);
+  em.reset(0);
+  em.stepText("<search>Kelvar Press</search>");
+  em.stepText("<judge>Yes</judge>");
+  CHECK(em.stepText("<answer>1843</answer>").reward == 1.0);
+
+  o.reward = "search_r1_format";
+  o.judge = false;
+  SearchEnv r1(o);
+  r1.reset(0);
+  r1.stepText("<think>a</think><search>Orin Vasquell printer</search>");
+  r1.stepText("<judge>Yes</judge>");  // no judge in this grammar: invalid
+  CHECK(r1.stepText("<think>b</think><answer>1843</answer>").reward == doctest::Approx(0.8));  // correct, invalid format
+  CHECK(metric(r1, "invalid_turns") == 1);
+  SearchEnv clean(o);
+  clean.reset(0);
+  clean.stepText("<think>a</think><search>Orin Vasquell printer</search>");
+  CHECK(clean.stepText("<think>b</think><answer>1843</answer>").reward == doctest::Approx(1.0));
+}
+
+TEST_CASE("search env: options are checked by key; the registry builds it") {
+  SearchOptions o = options();
+  o.judge_no_policy = "erase";
+  CHECK_THROWS_WITH_AS(searchEnvSpec(o), doctest::Contains("env.search.judge_no_policy"), Error);
+  o = options();
+  o.retriever = "elastic";
+  CHECK_THROWS_WITH_AS(searchEnvSpec(o), doctest::Contains("env.search.retriever"), Error);
+  o = options();
+  o.data_dir.clear();
+  CHECK_THROWS_WITH_AS(searchEnvSpec(o), doctest::Contains("env.search"), Error);
+  const EnvSpec spec = searchEnvSpec(options());
+  CHECK(spec.text_turns);
+  CHECK(spec.actions.kind == ActionSpace::Kind::kCandidates);
+  const auto names = registeredEnvNames();
+  CHECK(std::find(names.begin(), names.end(), std::string("search")) != names.end());
+}
