@@ -6,7 +6,8 @@
 //   /retrieve: `spur retrieve-server` vs a FastAPI + bm25s server of the same API
 //     (envs/search/reference/retrieval_api_server.py, what Search-R1's server is built with),
 //     --clients concurrent clients posting one question each, for --seconds each.
-//   env: SearchEnv turns/s with uniformly random candidate turns (in-process BM25), one thread.
+//   env: SearchEnv turns/s (in-process BM25, one thread), each episode search, judge, search
+//     again, answer: the candidates' first search, judge and answer turns.
 // Prints one table and `RESULT bm25_vs_python=X server_qps=Y`.
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
@@ -19,7 +20,6 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <random>
 #include <thread>
 
 #include "core/http_post.h"
@@ -186,23 +186,30 @@ int main(int argc, char** argv) {
       py_server_qps = measureServer(waitForPort(port_file, server, log_py), queries, clients, server_seconds, &py_errors);
     }
 
-    // The env: random candidate turns, in-process BM25 (the index built above is rebuilt and
-    // cached by the env's loader, so the cost is outside the timed loop).
+    // The env: search, judge, search, answer per episode, in-process BM25 (the env loads the
+    // index saved above, outside the timed loop).
     SearchOptions o;
     o.data_dir = dir;
     o.topk = k;
     SearchEnv env(o);
-    std::mt19937_64 rng(1);
-    int64_t turns = 0, episodes = 0;
+    int64_t turns = 0, episodes = 0, phase = 0;
+    const char* kinds[] = {"<search>", "<judge>", "<search>", "<answer>"};
+    auto pick = [&](const char* prefix) -> int64_t {
+      const auto c = env.candidates();
+      for (std::size_t i = 0; i < c.size(); ++i)
+        if (c[i].rfind(prefix, 0) == 0) return static_cast<int64_t>(i);
+      return static_cast<int64_t>(c.size()) - 1;
+    };
     start = Clock::now();
     env.reset(0);
     while (seconds(Clock::now() - start) < 2.0) {
-      const auto n = env.candidates().size();
-      const StepResult s = env.step(static_cast<int64_t>(rng() % n));
+      const StepResult s = env.step(pick(kinds[phase]));
       ++turns;
+      phase = (phase + 1) % 4;
       if (s.done) {
         ++episodes;
-        env.reset(rng());
+        phase = 0;
+        env.reset(static_cast<uint64_t>(episodes));
       }
     }
     const double env_tps = static_cast<double>(turns) / seconds(Clock::now() - start);
@@ -212,7 +219,7 @@ int main(int argc, char** argv) {
     std::printf("%-52s %14.2f %14.2f %10.1f\n", "BM25 index build (s)", spur_build_s, py["index_s"].get<double>(), py["index_s"].get<double>() / spur_build_s);
     std::printf("%-52s %14.0f %14.0f %10.1f\n", "BM25 queries/s, one thread (peer: bm25s)", spur_qps, py_qps, spur_qps / py_qps);
     std::printf("%-52s %14.0f %14.0f %10.1f\n", "/retrieve requests/s (peer: FastAPI + bm25s)", spur_server_qps, py_server_qps, spur_server_qps / py_server_qps);
-    std::printf("%-52s %14.0f %14s %10s\n", "env turns/s, random candidates, one thread", env_tps, "-", "-");
+    std::printf("%-52s %14.0f %14s %10s\n", "env turns/s (search, judge, search, answer)", env_tps, "-", "-");
     std::printf("%-52s %14lld %14lld\n", "/retrieve errors", static_cast<long long>(spur_errors), static_cast<long long>(py_errors));
     std::printf("top-%d lists vs bm25s: %lld identical, %lld differ only in the order of tied scores, %lld differ (of %zu)\n", k,
                 static_cast<long long>(identical), static_cast<long long>(tie_only), static_cast<long long>(differ), queries.size());

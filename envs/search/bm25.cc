@@ -126,6 +126,9 @@ void Bm25Index::buildLookup() {
   lookup->reserve(term_text_.size());
   for (uint32_t t = 0; t < term_text_.size(); ++t) lookup->emplace(term_text_[t], t);
   lookup_ = lookup;
+  term_max_impact_.assign(term_text_.size(), 0.0f);
+  for (std::size_t t = 0; t < term_text_.size(); ++t)
+    for (uint64_t p = term_offsets_[t]; p < term_offsets_[t + 1]; ++p) term_max_impact_[t] = std::max(term_max_impact_[t], posting_impact_[p]);
 }
 
 int64_t Bm25Index::termId(std::string_view token) const {
@@ -134,32 +137,162 @@ int64_t Bm25Index::termId(std::string_view token) const {
   return it == lookup.end() ? int64_t{-1} : static_cast<int64_t>(it->second);  // not ?: of int and uint32_t, which is unsigned
 }
 
-std::vector<Bm25Hit> Bm25Index::search(std::string_view query, int k) const {
+std::vector<std::pair<uint32_t, float>> Bm25Index::queryTerms(std::string_view query) const {
+  std::vector<uint32_t> ids;
+  std::string scratch;
+  forEachToken(query, scratch, [&](std::string_view t) {
+    const int64_t id = termId(t);
+    if (id >= 0) ids.push_back(static_cast<uint32_t>(id));
+  });
+  std::sort(ids.begin(), ids.end());
+  std::vector<std::pair<uint32_t, float>> terms;
+  for (uint32_t id : ids) {
+    if (!terms.empty() && terms.back().first == id) terms.back().second += 1.0f;
+    else terms.emplace_back(id, 1.0f);
+  }
+  return terms;
+}
+
+namespace {
+
+bool better(const Bm25Hit& a, const Bm25Hit& b) { return a.score != b.score ? a.score > b.score : a.doc < b.doc; }
+
+}  // namespace
+
+std::vector<Bm25Hit> Bm25Index::searchExhaustive(std::string_view query, int k) const {
   std::vector<Bm25Hit> hits;
   if (k <= 0 || doc_length_.empty()) return hits;
   thread_local Scratch scratch;
   if (scratch.score.size() < doc_length_.size()) scratch.score.resize(doc_length_.size(), 0.0f);
-  std::string token_scratch;
-  forEachToken(query, token_scratch, [&](std::string_view t) {
-    const int64_t id = termId(t);
-    if (id < 0) return;
+  // Terms in id order: every document's sum is formed in that order (as search() forms it).
+  for (const auto& [id, weight] : queryTerms(query)) {
     for (uint64_t p = term_offsets_[id]; p < term_offsets_[id + 1]; ++p) {
       const uint32_t d = posting_doc_[p];
       if (scratch.score[d] == 0.0f) scratch.touched.push_back(d);
-      scratch.score[d] += posting_impact_[p];
+      scratch.score[d] += weight * posting_impact_[p];
     }
-  });
+  }
   hits.reserve(scratch.touched.size());
   for (uint32_t d : scratch.touched) {
     hits.push_back({d, scratch.score[d]});
     scratch.score[d] = 0.0f;
   }
   scratch.touched.clear();
-  const auto better = [](const Bm25Hit& a, const Bm25Hit& b) { return a.score != b.score ? a.score > b.score : a.doc < b.doc; };
   const std::size_t keep = std::min<std::size_t>(static_cast<std::size_t>(k), hits.size());
   std::partial_sort(hits.begin(), hits.begin() + static_cast<std::ptrdiff_t>(keep), hits.end(), better);
   hits.resize(keep);
   return hits;
+}
+
+std::vector<Bm25Hit> Bm25Index::search(std::string_view query, int k) const {
+  std::vector<Bm25Hit> heap;  // the best so far; heap.front() the worst of them
+  if (k <= 0 || doc_length_.empty()) return heap;
+  const auto terms = queryTerms(query);
+  const std::size_t n = terms.size();
+  if (n == 0) return heap;
+  struct Cursor {
+    uint64_t at, end;
+    float weight, bound;
+  };
+  std::vector<Cursor> cursor(n);
+  for (std::size_t t = 0; t < n; ++t) {
+    const uint32_t id = terms[t].first;
+    cursor[t] = {term_offsets_[id], term_offsets_[id + 1], terms[t].second, terms[t].second * term_max_impact_[id]};
+  }
+  // order: terms by bound ascending; cum[i]: what terms order[0..i] can add together at most.
+  std::vector<std::size_t> order(n);
+  for (std::size_t i = 0; i < n; ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return cursor[a].bound < cursor[b].bound; });
+  std::vector<double> cum(n);
+  for (std::size_t i = 0; i < n; ++i) cum[i] = (i ? cum[i - 1] : 0.0) + cursor[order[i]].bound;
+  // Bounds are compared with a margin: the float sum of a document may exceed the double bound
+  // by rounding, and a pruned document must truly be unable to enter.
+  constexpr double kMargin = 1.0 + 1e-5;
+  const auto worse = [](const Bm25Hit& a, const Bm25Hit& b) { return better(a, b); };  // max-heap of "worse" = min-heap
+  const auto docAt = [&](const Cursor& c) { return c.at < c.end ? posting_doc_[c.at] : UINT32_MAX; };
+  // Priming: the documents of the term with the largest bound (a name, usually: a short list)
+  // are scored exactly first; the k-th best of them is a floor under the final k-th score, so
+  // pruning starts at once instead of after the first strong document turns up in corpus order.
+  double floor_score = 0;
+  {
+    const Cursor& strongest = cursor[order[n - 1]];
+    constexpr uint64_t kPrimeLimit = 2048;
+    if (n > 1 && strongest.end - strongest.at <= kPrimeLimit && strongest.end - strongest.at >= static_cast<uint64_t>(k)) {
+      std::vector<double> scores;
+      for (uint64_t p = strongest.at; p < strongest.end; ++p) {
+        const uint32_t d = posting_doc_[p];
+        double total = 0;
+        for (const Cursor& c : cursor) {
+          const auto it = std::lower_bound(posting_doc_.begin() + static_cast<std::ptrdiff_t>(c.at), posting_doc_.begin() + static_cast<std::ptrdiff_t>(c.end), d);
+          if (it != posting_doc_.begin() + static_cast<std::ptrdiff_t>(c.end) && *it == d)
+            total += c.weight * posting_impact_[static_cast<std::size_t>(it - posting_doc_.begin())];
+        }
+        scores.push_back(total);
+      }
+      std::nth_element(scores.begin(), scores.begin() + (k - 1), scores.end(), std::greater<>());
+      floor_score = scores[static_cast<std::size_t>(k - 1)] / kMargin;
+    }
+  }
+  std::size_t first_essential = 0;
+  while (first_essential < n && cum[first_essential] * kMargin < floor_score) ++first_essential;
+  std::vector<float> contribution(n, 0.0f);
+  while (true) {
+    uint32_t d = UINT32_MAX;
+    for (std::size_t i = first_essential; i < n; ++i) d = std::min(d, docAt(cursor[order[i]]));
+    if (d == UINT32_MAX) break;
+    double partial = 0;
+    for (std::size_t i = first_essential; i < n; ++i) {
+      Cursor& c = cursor[order[i]];
+      if (docAt(c) == d) {
+        contribution[order[i]] = c.weight * posting_impact_[c.at];
+        partial += contribution[order[i]];
+        ++c.at;
+      }
+    }
+    const bool full = heap.size() == static_cast<std::size_t>(k);
+    const double theta = std::max(floor_score, full ? static_cast<double>(heap.front().score) : 0.0);
+    bool pruned = false;
+    for (std::size_t i = first_essential; i-- > 0;) {
+      if ((partial + cum[i]) * kMargin < theta) {
+        pruned = true;
+        break;
+      }
+      Cursor& c = cursor[order[i]];
+      // Galloping to the first posting >= d.
+      uint64_t step = 1, lo = c.at;
+      while (lo + step < c.end && posting_doc_[lo + step] < d) {
+        lo += step;
+        step *= 2;
+      }
+      c.at = static_cast<uint64_t>(std::lower_bound(posting_doc_.begin() + static_cast<std::ptrdiff_t>(lo),
+                                                    posting_doc_.begin() + static_cast<std::ptrdiff_t>(std::min(lo + step + 1, c.end)), d) -
+                                   posting_doc_.begin());
+      if (docAt(c) == d) {
+        contribution[order[i]] = c.weight * posting_impact_[c.at];
+        partial += contribution[order[i]];
+      }
+    }
+    if (!pruned) {
+      float score = 0.0f;
+      for (std::size_t t = 0; t < n; ++t) score += contribution[t];  // in term-id order, as searchExhaustive
+      const Bm25Hit hit{d, score};
+      if (!full) {
+        heap.push_back(hit);
+        std::push_heap(heap.begin(), heap.end(), worse);
+      } else if (better(hit, heap.front())) {
+        std::pop_heap(heap.begin(), heap.end(), worse);
+        heap.back() = hit;
+        std::push_heap(heap.begin(), heap.end(), worse);
+      }
+      if (heap.size() == static_cast<std::size_t>(k)) {
+        const double t = std::max(floor_score, static_cast<double>(heap.front().score));
+        while (first_essential < n && cum[first_essential] * kMargin < t) ++first_essential;
+      }
+    }
+    std::fill(contribution.begin(), contribution.end(), 0.0f);
+  }
+  std::sort(heap.begin(), heap.end(), better);
+  return heap;
 }
 
 void Bm25Index::save(const std::string& path, uint64_t fingerprint) const {

@@ -6,9 +6,15 @@
 //   score(q, d) = sum over query tokens t (repeats count) of
 //                 idf(t) * tf / (tf + k1 * (1 - b + b * |d| / avgdl)),
 //   idf(t) = ln(1 + (N - df + 0.5) / (df + 0.5)).
-// Ranking is deterministic: score descending, then corpus order. A document that contains no
-// query token is never returned, so a search can return fewer than k documents (none for a
-// query with no known token).
+// Ranking is deterministic: score descending, then corpus order; a document's score is summed
+// in one fixed order (by term), so the pruned and the exhaustive search agree bit for bit. A
+// document that contains no query token is never returned, so a search can return fewer than
+// k documents (none for a query with no known token).
+//
+// search() is MaxScore (Turtle & Flood 1995): query terms sorted by their largest possible
+// contribution; once the k-th best score exceeds what the weakest terms together can add, a
+// document must contain one of the others to be considered, and the weak terms' long posting
+// lists are only probed (galloping) for those candidates. Common words then cost little.
 //
 // Thread-safety: a built or loaded index is immutable; search() may run on any number of
 // threads at once (each call uses its own scratch space).
@@ -48,6 +54,9 @@ class Bm25Index {
 
   // The best k documents for the query (fewer when fewer contain a query token).
   std::vector<Bm25Hit> search(std::string_view query, int k) const;
+  // The same result by scoring every posting of every query term: the reference search() is
+  // tested against.
+  std::vector<Bm25Hit> searchExhaustive(std::string_view query, int k) const;
 
   std::size_t documents() const { return doc_length_.size(); }
   std::size_t terms() const { return term_offsets_.empty() ? 0 : term_offsets_.size() - 1; }
@@ -61,10 +70,13 @@ class Bm25Index {
   std::vector<uint64_t> term_offsets_;
   std::vector<uint32_t> posting_doc_;     // ascending per term
   std::vector<float> posting_impact_;     // idf * tf-part, precomputed
+  std::vector<float> term_max_impact_;    // per term: its largest impact (computed on build/load)
   std::shared_ptr<const void> lookup_;    // term text -> id (an unordered_map, built on load)
 
-  void buildLookup();
+  void buildLookup();  // and term_max_impact_
   int64_t termId(std::string_view token) const;
+  // The query's known terms, sorted by id, each with its count.
+  std::vector<std::pair<uint32_t, float>> queryTerms(std::string_view query) const;
 };
 
 // A 64-bit fingerprint of a file's bytes (xxh3), for Bm25Index::load.

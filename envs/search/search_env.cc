@@ -444,6 +444,7 @@ void SearchEnv::buildCandidates() {
     for (const auto& e : seen_entities_) {
       if (doc_queries == kDocumentEntityQueries) break;
       if (std::find(question_entities_.begin(), question_entities_.end(), e) != question_entities_.end()) continue;
+      if (std::all_of(e.begin(), e.end(), isDigit)) continue;  // a year is an answer, not something to look up
       addSearch(e + words);
       ++doc_queries;
     }

@@ -10,6 +10,7 @@
 #include "envs/search/bm25.h"
 #include "envs/search/corpus.h"
 #include "envs/search/retriever.h"
+#include "envs/search/world_generator.h"
 
 using namespace spur;
 using namespace spur::search;
@@ -64,6 +65,36 @@ TEST_CASE("search bm25: scores are Lucene's BM25 computed by hand, ties go to co
   CHECK(index.search("zebra", 3).empty());
   CHECK(index.search("", 3).empty());
   CHECK(index.search("apple", 0).empty());
+}
+
+TEST_CASE("search bm25: the pruned search (MaxScore) equals scoring every posting, bit for bit, on a generated world") {
+  WorldOptions w;
+  w.entities = 400;
+  w.seed = 5;
+  const GeneratedWorld world = generateSearchWorld(w);
+  std::vector<std::string_view> texts;
+  for (const auto& d : world.corpus) texts.push_back(d.contents);
+  const Bm25Index index = Bm25Index::build(texts);
+  std::vector<std::string> queries;
+  for (const auto& q : world.train) queries.push_back(q.question);
+  // Common words only, repeated words, names alone, and words from two passages mixed.
+  queries.push_back("the of in was a");
+  queries.push_back("born born born in the year");
+  for (std::size_t i = 0; i + 1 < world.corpus.size() && queries.size() < 700; i += 37)
+    queries.push_back(std::string(world.corpus[i].titleLine()) + " " + std::string(world.corpus[i + 1].text().substr(0, 40)));
+  int64_t compared = 0;
+  for (const auto& q : queries) {
+    for (int k : {1, 3, 10}) {
+      const auto pruned = index.search(q, k), all = index.searchExhaustive(q, k);
+      REQUIRE(pruned.size() == all.size());
+      for (std::size_t i = 0; i < all.size(); ++i) {
+        CHECK(pruned[i].doc == all[i].doc);
+        CHECK(pruned[i].score == all[i].score);
+      }
+      ++compared;
+    }
+  }
+  CHECK(compared >= 900);
 }
 
 TEST_CASE("search bm25: a saved index loads back identical; a changed corpus or a corrupt file is refused") {

@@ -133,7 +133,7 @@ def main():
             same_docs = [[d["document"] for d in q] for q in r1] == [[d["document"] for d in q] for q in r2]
             same_scores = all(abs(a["score"] - b["score"]) < 1e-4 for qa, qb in zip(r1, r2) for a, b in zip(qa, qb))
             check("shapes: with return_scores the documents are identical and the scores equal to 1e-4 (%s)" % [[round(d["score"], 4) for d in q] for q in r1],
-                  s1 == 200 and same_docs and same_scores and len(r1[0]) == 3 and list(r1[0][0].keys()) == ["document", "score"]
+                  s1 == 200 and same_docs and same_scores and len(r1[1]) == 3 and list(r1[0][0].keys()) == ["document", "score"]
                   and list(r1[0][0]["document"].keys()) == ["id", "contents"], b1[:600])
             check("shapes: the top document of the founder query is Kelvar Press, rendered as Search-R1's corpus row",
                   r1[0][0]["document"] == {"id": "0", "contents": '"Kelvar Press"\n' + CORPUS[0][2]}, r1[0][:1])
