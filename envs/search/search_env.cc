@@ -137,6 +137,7 @@ EnvSpec searchEnvSpec(const SearchOptions& o) {
   oneOf("reward", o.reward, {"reseek", "em", "search_r1_format"});
   oneOf("judge_reward", o.judge_reward, {"substring", "oracle", "none"});
   oneOf("question_order", o.question_order, {"random", "cycle"});
+  oneOf("annotate", o.annotate, {"information", "judgement"});
   if (o.data_dir.empty() && (o.corpus.empty() || o.questions.empty()))
     throw Error(StatusCode::kInvalidArgument, "env.search: set data_dir (e.g. the output of `spur search-generate`) or both corpus and questions");
   if (o.retriever != "bm25" && o.retriever.rfind("http://", 0) != 0 && o.retriever.rfind("https://", 0) != 0)
@@ -259,7 +260,11 @@ StepResult SearchEnv::play(std::string_view raw) {
       for (auto it = blocks_.rbegin(); it != blocks_.rend(); ++it) {
         if (it->judged) continue;
         it->judged = true;
-        const bool no = search::normalizeAnswer(parsed.content) == "no";
+        const std::string verdict = search::normalizeAnswer(parsed.content);
+        const bool no = verdict == "no";
+        if (o_.annotate == "judgement" && (verdict == "yes" || no))
+          message_ = "Question: " + question().question + "\nInformation: " + std::string(search::stripText(it->text)) +
+                     "\nJudgement: " + (no ? "not useful" : "useful");
         if (no && o_.judge_no_policy == "drop") {
           const std::string block = search::informationBlock(it->text);
           const std::size_t at = context_.rfind(block);
@@ -420,7 +425,7 @@ void SearchEnv::publish(std::string_view appended) {
   if (!body.empty()) feedback.append(" ").append(body);
   copyTextObservation(feedback, feedback_);
   hashTextTokens(feedback, text_tokens_);
-  if (!blocks_.empty() && !appended.empty() && appended.find("<information>") != std::string_view::npos) {
+  if (o_.annotate == "information" && !blocks_.empty() && !appended.empty() && appended.find("<information>") != std::string_view::npos) {
     message_ = "Question: " + question().question + "\nInformation: " + std::string(search::stripText(blocks_.back().text));
   }
   buildCandidates();

@@ -43,7 +43,11 @@
 // against the usefulness test of judge_reward, or substring when none), judgements, searches,
 // evidence_recall (share of gold evidence documents retrieved; generated data), turns,
 // invalid_turns, multi_action_turns, oversized_turns, empty_queries, retriever_errors.
-// message(): after a search, "Question: ...\nInformation: ..." (what the LLM annotator judges).
+// message() (what the LLM annotator labels, annotate): information: after a search, "Question:
+// ...\nInformation: ..." (ONI's intrinsic reward for useful retrievals); judgement: after a
+// Yes/No judge turn, the same plus "\nJudgement: useful|not useful", so that the annotator's
+// label of the judgement is its reward (the annotator as the judge reward's source, through
+// the intrinsic reward; set judge_reward: none then).
 #pragma once
 
 #include <cstdint>
@@ -85,6 +89,7 @@ struct SearchOptions {
   std::string question_order = "random";
   int64_t max_candidates = 32;
   int64_t max_turn_bytes = 16384;
+  std::string annotate = "information";  // or judgement (see message())
   // When > 0 and data_dir holds no corpus: spur train / spur eval first generate a world there
   // (spur search-generate --entities N --seed generate_seed).
   int64_t generate_entities = 0;
@@ -113,6 +118,7 @@ struct SearchOptions {
     b.field("question_order", question_order);
     b.field("max_candidates", max_candidates);
     b.field("max_turn_bytes", max_turn_bytes);
+    b.field("annotate", annotate);
     b.field("generate_entities", generate_entities);
     b.field("generate_seed", generate_seed);
   }

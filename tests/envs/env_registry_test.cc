@@ -50,8 +50,8 @@ TEST_CASE("env registry: every env registers itself and describes itself without
 }
 
 TEST_CASE("env registry: unknown names, sections and keys are errors that say where and what is valid") {
-  CHECK(errorOf(parse("{name: nethak}")) == "exp.yaml: env.name: unknown env 'nethak' (valid: alfworld, chain, nethack, pick)");
-  CHECK(errorOf(parse("{name: chain, chian: {length: 3}}")) == "exp.yaml: env.chian: unknown key (valid keys: name, alfworld, chain, nethack, pick)");
+  CHECK(errorOf(parse("{name: nethak}")) == "exp.yaml: env.name: unknown env 'nethak' (valid: alfworld, chain, nethack, pick, search)");
+  CHECK(errorOf(parse("{name: chain, chian: {length: 3}}")) == "exp.yaml: env.chian: unknown key (valid keys: name, alfworld, chain, nethack, pick, search)");
   CHECK(errorOf(parse("{name: chain, chain: {lenght: 3}}")) == "exp.yaml: env.chain.lenght: unknown key (valid keys: length, step_cost, max_steps, mask_wall)");
   CHECK(errorOf(parse("{name: nethack, nethack: {observation_keys: [pixels]}}")).find("unknown env.nethack.observation_keys entry 'pixels'") == 0);
 }

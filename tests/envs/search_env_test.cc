@@ -241,6 +241,30 @@ TEST_CASE("search env: rewards em and search_r1_format; judge off is Search-R1's
   CHECK(clean.stepText("<think>b</think><answer>1843</answer>").reward == doctest::Approx(1.0));
 }
 
+TEST_CASE("search env: the annotator sees each search's information, or with annotate: judgement each judgement") {
+  SearchEnv info(options());
+  info.reset(0);
+  info.stepText("<search>Kelvar Press</search>");
+  CHECK(info.message().find("Question: In which year was the founder of Kelvar Press born?\nInformation: Doc 1(Title: \"Kelvar Press\")") == 0);
+  info.stepText("<judge>Yes</judge>");
+  CHECK(info.message().empty());
+  SearchOptions o = options();
+  o.annotate = "judgement";
+  SearchEnv judged(o);
+  judged.reset(0);
+  judged.stepText("<search>Kelvar Press</search>");
+  CHECK(judged.message().empty());
+  judged.stepText("<judge> no </judge>");
+  CHECK(judged.message().find("Question: In which year was the founder of Kelvar Press born?\nInformation: Doc 1(Title: \"Kelvar Press\")") == 0);
+  CHECK(judged.message().size() > 20);
+  CHECK(judged.message().substr(judged.message().size() - 22) == "\nJudgement: not useful");
+  judged.stepText("<search>Orin Vasquell</search>");
+  judged.stepText("<judge>Maybe</judge>");  // no verdict, nothing to label
+  CHECK(judged.message().empty());
+  o.annotate = "both";
+  CHECK_THROWS_WITH_AS(searchEnvSpec(o), doctest::Contains("env.search.annotate"), Error);
+}
+
 TEST_CASE("search env: options are checked by key; the registry builds it") {
   SearchOptions o = options();
   o.judge_no_policy = "erase";
