@@ -39,3 +39,29 @@ TEST_CASE("llm policy: prompt files are checked") {
   // The shipped prompt loads.
   CHECK(loadPolicyPrompt(std::string(SPUR_TEST_REPO) + "/configs/prompts", "policy_react").user.find("{commands}") != std::string::npos);
 }
+
+TEST_CASE("llm policy: turn prompts (envs with text turns) need {task} and {context}; stop strings load") {
+  const auto dir = std::filesystem::temp_directory_path() / "spur-turn-prompts";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "turn.yaml") << "kind: turn_policy\nuser: \"{task} {context}\"\nstop: [\"</search>\", \"</answer>\"]\n";
+  std::ofstream(dir / "nocontext.yaml") << "kind: turn_policy\nuser: \"{task}\"\n";
+  std::ofstream(dir / "badstop.yaml") << "kind: turn_policy\nuser: \"{task} {context}\"\nstop: \"</search>\"\n";
+  const PolicyPrompt p = loadPolicyPrompt(dir.string(), "turn");
+  CHECK(p.kind == "turn_policy");
+  CHECK(p.stop == std::vector<std::string>{"</search>", "</answer>"});
+  CHECK_THROWS_WITH_AS(loadPolicyPrompt(dir.string(), "nocontext"), doctest::Contains("lacks {context}"), Error);
+  CHECK_THROWS_WITH_AS(loadPolicyPrompt(dir.string(), "badstop"), doctest::Contains("stop: expected a list"), Error);
+  const PolicyPrompt shipped = loadPolicyPrompt(std::string(SPUR_TEST_REPO) + "/configs/prompts", "policy_search");
+  CHECK(shipped.kind == "turn_policy");
+  CHECK(shipped.stop.size() == 3);
+}
+
+TEST_CASE("llm policy: the closing tag a server drops with its stop string is restored") {
+  const std::vector<std::string> stop{"</search>", "</answer>", "</judge>"};
+  CHECK(restoreStopTag("<think>x</think>\n<search>Kelvar Press", stop) == "<think>x</think>\n<search>Kelvar Press</search>");
+  CHECK(restoreStopTag("<answer>1843", stop) == "<answer>1843</answer>");
+  CHECK(restoreStopTag("<judge>Yes", stop) == "<judge>Yes</judge>");
+  CHECK(restoreStopTag("<search>a</search> and done", stop) == "<search>a</search> and done");  // nothing open
+  CHECK(restoreStopTag("no tags", stop) == "no tags");
+  CHECK(restoreStopTag("<search>a</search><answer>b", stop) == "<search>a</search><answer>b</answer>");
+}
