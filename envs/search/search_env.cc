@@ -102,6 +102,29 @@ std::vector<std::string> textEntities(std::string_view text) {
   return out;
 }
 
+// Up to five words before the first occurrence of `span` in the passage text (after the title
+// line) and two after it.
+std::string spanContext(std::string_view contents, const std::string& span) {
+  const std::size_t nl = contents.find('\n');
+  std::string_view text = nl == std::string_view::npos ? contents : contents.substr(nl + 1);
+  std::size_t at = text.find(span);
+  if (at == std::string_view::npos) return {};
+  auto word = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; };
+  std::size_t b = at;
+  for (int w = 0; w < 5 && b > 0; ++w) {
+    while (b > 0 && !word(text[b - 1])) --b;
+    while (b > 0 && word(text[b - 1])) --b;
+  }
+  std::size_t e = at + span.size();
+  for (int w = 0; w < 2 && e < text.size(); ++w) {
+    while (e < text.size() && !word(text[e])) ++e;
+    while (e < text.size() && word(text[e])) ++e;
+  }
+  std::string out(text.substr(b, at - b));
+  out.append(" ").append(text.substr(at + span.size(), e - at - span.size()));
+  return out;
+}
+
 std::vector<std::string> contentWords(std::string_view question, const std::vector<std::string>& entities) {
   std::unordered_set<std::string> in_entities;
   for (const auto& e : entities)
@@ -199,6 +222,7 @@ void SearchEnv::reset(std::optional<uint64_t> seed) {
   blocks_.clear();
   seen_entities_.clear();
   answer_spans_.clear();
+  span_features_.clear();
   retrieved_ids_.clear();
   agent_answer_.reset();
   question_entities_ = textEntities(q.question);
@@ -316,10 +340,17 @@ void SearchEnv::runSearch(const std::string& query) {
     if (!d.id.empty()) retrieved_ids_.insert(d.id);
   }
   block.text = search::formatPassages(contents);
-  // Answer candidates: the newest documents' names first.
+  // Answer candidates: the newest documents' names first, each once, with what the policy's
+  // network sees beside it: the document's rank and the words around the name's first
+  // occurrence in the passage ("born in 1843 in Dunmere").
   std::vector<std::string> spans;
-  for (const auto& d : docs)
-    for (auto& e : textEntities(d.contents)) spans.push_back(std::move(e));
+  for (std::size_t r = 0; r < docs.size(); ++r) {
+    for (auto& e : textEntities(docs[r].contents)) {
+      if (std::find(spans.begin(), spans.end(), e) != spans.end()) continue;
+      span_features_[e] = std::string("r").append(std::to_string(r + 1)).append(" ").append(spanContext(docs[r].contents, e));
+      spans.push_back(std::move(e));
+    }
+  }
   std::vector<std::string> merged = spans;
   for (auto& s : answer_spans_)
     if (std::find(spans.begin(), spans.end(), s) == spans.end()) merged.push_back(std::move(s));
@@ -458,6 +489,7 @@ void SearchEnv::buildCandidates() {
       candidates_.push_back(tagged("judge", "No"));
     }
     for (const auto& s : answer_spans_) candidates_.push_back(tagged("answer", s));
+    // (question names as answers carry no passage context)
     for (const auto& e : question_entities_) {
       const std::string c = tagged("answer", e);
       if (std::find(candidates_.begin(), candidates_.end(), c) == candidates_.end()) candidates_.push_back(c);
@@ -468,9 +500,16 @@ void SearchEnv::buildCandidates() {
   std::fill(mask_.begin(), mask_.begin() + static_cast<std::ptrdiff_t>(candidates_.size()), 1);
   for (std::size_t i = 0; i < static_cast<std::size_t>(o_.max_candidates); ++i) {
     std::span<int32_t> slot(candidate_tokens_.data() + i * kCandidateTokens, kCandidateTokens);
-    if (i < candidates_.size()) hashTextTokens(candidates_[i], slot);
+    if (i < candidates_.size()) hashTextTokens(candidateFeatures(candidates_[i]), slot);
     else std::fill(slot.begin(), slot.end(), 0);
   }
+}
+
+std::string SearchEnv::candidateFeatures(const std::string& turn) const {
+  constexpr std::string_view open = "<answer>", close = "</answer>";
+  if (turn.size() < open.size() + close.size() || turn.compare(0, open.size(), open) != 0) return turn;
+  const auto it = span_features_.find(turn.substr(open.size(), turn.size() - open.size() - close.size()));
+  return it == span_features_.end() ? turn : turn + " " + it->second;
 }
 
 TensorView SearchEnv::observation(std::size_t index) const {

@@ -38,7 +38,8 @@
 //
 // Observations: "task" (the question) and "feedback" (the turn's appended text, with the turn
 // count), uint8 text; "task_tokens" [24], "text_tokens" [256], "candidate_tokens"
-// [max_candidates, 16] (envs/text/text_tokens.h).
+// [max_candidates, 16] (envs/text/text_tokens.h: the candidate turn's words; for an answer also
+// "r<rank of its document>" and the words around it in that passage).
 // Episode metrics: em, f1, answered, em/<question type>, judge_accuracy (over judged blocks,
 // against the usefulness test of judge_reward, or substring when none), judgements, searches,
 // evidence_recall (share of gold evidence documents retrieved; generated data), turns,
@@ -54,6 +55,7 @@
 #include <memory>
 #include <random>
 #include <set>
+#include <unordered_map>
 #include <string>
 #include <vector>
 
@@ -173,6 +175,9 @@ class SearchEnv : public Env {
   bool useful(const Block& block) const;
   void publish(std::string_view appended);
   void buildCandidates();
+  // The text whose words become a candidate's tokens: the turn, and for an answer its
+  // document's rank and context words.
+  std::string candidateFeatures(const std::string& turn) const;
 
   SearchOptions o_;
   EnvSpec spec_;
@@ -186,6 +191,7 @@ class SearchEnv : public Env {
   std::vector<Block> blocks_;
   std::vector<std::string> question_entities_, seen_entities_, question_words_;
   std::vector<std::string> answer_spans_;
+  std::unordered_map<std::string, std::string> span_features_;  // answer span -> "rN context words"
   std::set<std::string> retrieved_ids_;
   std::optional<std::string> agent_answer_;  // the content of the agent's answer turn
   int64_t turns_ = 0;

@@ -9,6 +9,9 @@
 #include "core/status.h"
 #include "envs/env_registry.h"
 #include "envs/search/search_env.h"
+#include "envs/text/text_tokens.h"
+
+#include <array>
 
 using namespace spur;
 namespace fs = std::filesystem;
@@ -172,6 +175,25 @@ TEST_CASE("search env: candidates are turns in the tag grammar; playing one equa
   CHECK(std::find(c.begin(), c.end(), "<answer>Orin Vasquell</answer>") != c.end());
   CHECK(std::find(c.begin(), c.end(), "<answer>1871</answer>") != c.end());
   CHECK(std::find(c.begin(), c.end(), "<search>Kelvar Press</search>") == c.end());  // already searched
+  // An answer's tokens carry its document's rank and the words around it in the passage.
+  {
+    const auto slot_of = [&](const std::string& turn) {
+      const auto cs = env.candidates();
+      const auto i = static_cast<std::size_t>(std::find(cs.begin(), cs.end(), turn) - cs.begin());
+      const int32_t* tokens = env.observation(4).as<int32_t>() + i * 16;
+      return std::vector<int32_t>(tokens, tokens + 16);
+    };
+    const auto token = [](const char* word) {
+      std::array<int32_t, 1> t{};
+      hashTextTokens(word, t);
+      return t[0];
+    };
+    const auto year = slot_of("<answer>1871</answer>");
+    for (const char* w : {"answer", "1871", "r1", "founded", "vasquell", "port"})
+      CHECK_MESSAGE(std::find(year.begin(), year.end(), token(w)) != year.end(), w);
+    const auto search = slot_of("<search>Orin Vasquell year founder born</search>");
+    CHECK(std::find(search.begin(), search.end(), token("r1")) == search.end());
+  }
   // A document entity becomes a query with the question's content words.
   CHECK(std::find(c.begin(), c.end(), "<search>Orin Vasquell year founder born</search>") != c.end());
   // Walk to the answer through candidates only.
