@@ -15,6 +15,7 @@
 #include "core/status.h"
 #include "envs/alfworld/generator.h"
 #include "envs/env_registry.h"
+#include "envs/text/text_observations.h"
 #include "envs/text/text_tokens.h"
 
 namespace spur {
@@ -22,13 +23,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr int64_t kTaskBytes = 256;
-constexpr int64_t kFeedbackBytes = 1024;
-constexpr int64_t kTaskTokens = 24;
-constexpr int64_t kTextTokens = 160;
-constexpr int64_t kCandidateTokens = 12;
-
-enum Obs : std::size_t { kTask, kFeedback, kTaskTok, kTextTok, kCandTok };
+// task 256 bytes, feedback 1024, task tokens 24, feedback tokens 160, 12 per command.
+constexpr TextObservationSizes kSizes{256, 1024, 24, 160, 12};
 
 alfworld::NameStyle nameStyle(const std::string& names) {
   if (names == "alfred") return alfworld::NameStyle::kAlfred;
@@ -110,17 +106,7 @@ EnvSpec alfworldEnvSpec(const AlfworldOptions& o) {
   for (const auto& t : o.task_types)
     if (std::find(alfworldTaskTypes().begin(), alfworldTaskTypes().end(), t) == alfworldTaskTypes().end())
       throw Error(StatusCode::kInvalidArgument, "env.alfworld.task_types: unknown task type '" + t + "'");
-  EnvSpec spec;
-  spec.observations = {{"task", DType::kUInt8, {kTaskBytes}},
-                       {"feedback", DType::kUInt8, {kFeedbackBytes}},
-                       {"task_tokens", DType::kInt32, {kTaskTokens}},
-                       {"text_tokens", DType::kInt32, {kTextTokens}},
-                       {"candidate_tokens", DType::kInt32, {o.max_candidates, kCandidateTokens}}};
-  spec.text_observations = {"task", "feedback"};
-  spec.actions.kind = ActionSpace::Kind::kCandidates;
-  spec.actions.max_candidates = o.max_candidates;
-  spec.masked_actions = true;
-  return spec;
+  return textCandidateEnvSpec(kSizes, o.max_candidates);
 }
 
 std::vector<AlfworldGameFile> findAlfworldGames(const AlfworldOptions& o) {
@@ -193,15 +179,12 @@ void prepareAlfworldGames(const AlfworldOptions& o) {
 }
 
 AlfworldEnv::AlfworldEnv(const AlfworldOptions& options)
-    : o_(options), spec_(alfworldEnvSpec(options)), names_(nameStyle(options.names)), files_(findAlfworldGames(options)) {
+    : o_(options),
+      spec_(alfworldEnvSpec(options)),
+      names_(nameStyle(options.names)),
+      files_(findAlfworldGames(options)),
+      obs_(kSizes, options.max_candidates) {
   skip_.assign(files_.size(), 0);
-  const auto c = static_cast<std::size_t>(o_.max_candidates);
-  mask_.assign(c, 0);
-  task_.assign(kTaskBytes, 0);
-  feedback_.assign(kFeedbackBytes, 0);
-  task_tokens_.assign(kTaskTokens, 0);
-  text_tokens_.assign(kTextTokens, 0);
-  candidate_tokens_.assign(c * kCandidateTokens, 0);
 }
 
 void AlfworldEnv::reset(std::optional<uint64_t> seed) {
@@ -237,16 +220,14 @@ void AlfworldEnv::reset(std::optional<uint64_t> seed) {
   session_->reset();
   steps_ = invalid_ = 0;
   admissible_sum_ = 0;
-  copyTextObservation(session_->game().taskText(), task_);
-  hashTextTokens(session_->game().taskText(), task_tokens_);
+  obs_.setTask(session_->game().taskText());
   publish();
 }
 
 void AlfworldEnv::publish() {
   const std::string& text = session_->feedback();
   message_ = "Task: " + session_->game().taskText() + "\nObservation: " + text;
-  copyTextObservation(text, feedback_);
-  hashTextTokens(text, text_tokens_);
+  obs_.setFeedback(text);
   const auto& admissible = session_->admissibleCommands();
   const std::size_t shown = std::min(admissible.size(), static_cast<std::size_t>(o_.max_candidates));
   if (admissible.size() > shown && !warned_truncation_) {
@@ -255,13 +236,7 @@ void AlfworldEnv::publish() {
     warned_truncation_ = true;
   }
   candidates_.assign(admissible.begin(), admissible.begin() + static_cast<std::ptrdiff_t>(shown));
-  std::fill(mask_.begin(), mask_.end(), 0);
-  std::fill(mask_.begin(), mask_.begin() + static_cast<std::ptrdiff_t>(shown), 1);
-  for (std::size_t i = 0; i < static_cast<std::size_t>(o_.max_candidates); ++i) {
-    std::span<int32_t> slot(candidate_tokens_.data() + i * kCandidateTokens, kCandidateTokens);
-    if (i < shown) hashTextTokens(candidates_[i], slot);
-    else std::fill(slot.begin(), slot.end(), 0);
-  }
+  obs_.setCandidates(shown, [&](std::size_t i) { return candidates_[i]; });
   admissible_sum_ += static_cast<double>(shown);
 }
 
@@ -297,16 +272,7 @@ StepResult AlfworldEnv::finishStep() {
   return r;
 }
 
-TensorView AlfworldEnv::observation(std::size_t index) const {
-  const TensorSpec* spec = &spec_.observations.at(index);
-  switch (index) {
-    case kTask: return {spec, task_.data()};
-    case kFeedback: return {spec, feedback_.data()};
-    case kTaskTok: return {spec, task_tokens_.data()};
-    case kTextTok: return {spec, text_tokens_.data()};
-    default: return {spec, candidate_tokens_.data()};
-  }
-}
+TensorView AlfworldEnv::observation(std::size_t index) const { return obs_.view(spec_, index); }
 
 std::vector<EpisodeMetric> AlfworldEnv::episodeMetrics() const {
   std::vector<EpisodeMetric> m;

@@ -26,6 +26,7 @@
 
 #include "envs/alfworld/game.h"
 #include "envs/env.h"
+#include "envs/text/text_observations.h"
 
 namespace spur {
 
@@ -103,7 +104,7 @@ class AlfworldEnv : public Env {
   // "Nothing happens.": an answer that is no admissible command, as TextWorld plays it.
   StepResult stepInvalid() override;
   TensorView observation(std::size_t index) const override;
-  std::span<const uint8_t> actionMask() const override { return mask_; }
+  std::span<const uint8_t> actionMask() const override { return obs_.mask(); }
   std::span<const std::string> candidates() const override { return candidates_; }
   // What the annotator judges: the task and the step's feedback ("Task: ...\nObservation: ..."),
   // so that labels are per task, as ONI's are per goal.
@@ -127,9 +128,7 @@ class AlfworldEnv : public Env {
   uint64_t cycle_ = 0;
   std::unique_ptr<alfworld::GameSession> session_;
   std::vector<std::string> candidates_;
-  std::vector<uint8_t> mask_;
-  std::vector<uint8_t> task_, feedback_;
-  std::vector<int32_t> task_tokens_, text_tokens_, candidate_tokens_;
+  TextObservations obs_;
   std::string message_;
   int64_t steps_ = 0, invalid_ = 0;
   bool warned_truncation_ = false;

@@ -11,6 +11,7 @@
 #include "core/status.h"
 #include "envs/env_registry.h"
 #include "envs/search/world_generator.h"
+#include "envs/text/text_observations.h"
 #include "envs/text/text_tokens.h"
 
 namespace spur {
@@ -19,8 +20,9 @@ namespace {
 namespace fs = std::filesystem;
 using search::TurnKind;
 
-constexpr int64_t kTaskBytes = 512, kFeedbackBytes = 4096, kTaskTokens = 24, kTextTokens = 256, kCandidateTokens = 16;
-enum ObservationIndex : std::size_t { kTask, kFeedback, kTaskTok, kTextTok, kCandTok };
+// question 512 bytes, feedback 4096 (three passages), question tokens 24, feedback tokens 256,
+// 16 per candidate turn.
+constexpr TextObservationSizes kSizes{512, 4096, 24, 256, 16};
 // Candidate budget per kind, so that answers always get slots.
 constexpr std::size_t kQuestionEntityQueries = 3, kDocumentEntityQueries = 8;
 
@@ -171,16 +173,7 @@ EnvSpec searchEnvSpec(const SearchOptions& o) {
   if (o.max_turn_bytes < 64) throw Error(StatusCode::kInvalidArgument, "env.search.max_turn_bytes must be >= 64");
   if (o.retriever_timeout_s <= 0 || o.retriever_retries < 0)
     throw Error(StatusCode::kInvalidArgument, "env.search: retriever_timeout_s must be > 0 and retriever_retries >= 0");
-  EnvSpec spec;
-  spec.observations = {{"task", DType::kUInt8, {kTaskBytes}},
-                       {"feedback", DType::kUInt8, {kFeedbackBytes}},
-                       {"task_tokens", DType::kInt32, {kTaskTokens}},
-                       {"text_tokens", DType::kInt32, {kTextTokens}},
-                       {"candidate_tokens", DType::kInt32, {o.max_candidates, kCandidateTokens}}};
-  spec.text_observations = {"task", "feedback"};
-  spec.actions.kind = ActionSpace::Kind::kCandidates;
-  spec.actions.max_candidates = o.max_candidates;
-  spec.masked_actions = true;
+  EnvSpec spec = textCandidateEnvSpec(kSizes, o.max_candidates);
   spec.text_turns = true;
   return spec;
 }
@@ -196,19 +189,13 @@ void prepareSearchData(const SearchOptions& o) {
   search::writeSearchWorld(search::generateSearchWorld(w), w, o.data_dir);
 }
 
-SearchEnv::SearchEnv(const SearchOptions& options) : o_(options), spec_(searchEnvSpec(options)) {
+SearchEnv::SearchEnv(const SearchOptions& options) : o_(options), spec_(searchEnvSpec(options)), obs_(kSizes, options.max_candidates) {
   questions_ = search::loadQuestions(o_.questionsPath());
   if (questions_.empty()) throw Error(StatusCode::kInvalidArgument, o_.questionsPath() + ": no questions");
   search::HttpRetrieverOptions http;
   http.timeout_s = o_.retriever_timeout_s;
   http.retries = static_cast<int>(o_.retriever_retries);
   retriever_ = search::makeRetriever(o_.retriever, o_.corpusPath(), o_.index, http);
-  mask_.assign(static_cast<std::size_t>(o_.max_candidates), 0);
-  task_.assign(kTaskBytes, 0);
-  feedback_.assign(kFeedbackBytes, 0);
-  task_tokens_.assign(kTaskTokens, 0);
-  text_tokens_.assign(kTextTokens, 0);
-  candidate_tokens_.assign(static_cast<std::size_t>(o_.max_candidates * kCandidateTokens), 0);
 }
 
 void SearchEnv::reset(std::optional<uint64_t> seed) {
@@ -231,8 +218,7 @@ void SearchEnv::reset(std::optional<uint64_t> seed) {
   done_ = false;
   metrics_.clear();
   message_.clear();
-  copyTextObservation(q.question, task_);
-  hashTextTokens(q.question, task_tokens_);
+  obs_.setTask(q.question);
   publish("");
 }
 
@@ -454,8 +440,7 @@ void SearchEnv::publish(std::string_view appended) {
     body = search::stripText(latest);
   }
   if (!body.empty()) feedback.append(" ").append(body);
-  copyTextObservation(feedback, feedback_);
-  hashTextTokens(feedback, text_tokens_);
+  obs_.setFeedback(feedback);
   if (o_.annotate == "information" && !blocks_.empty() && !appended.empty() && appended.find("<information>") != std::string_view::npos) {
     message_ = "Question: " + question().question + "\nInformation: " + std::string(search::stripText(blocks_.back().text));
   }
@@ -496,13 +481,7 @@ void SearchEnv::buildCandidates() {
     }
     if (candidates_.size() > static_cast<std::size_t>(o_.max_candidates)) candidates_.resize(static_cast<std::size_t>(o_.max_candidates));
   }
-  std::fill(mask_.begin(), mask_.end(), 0);
-  std::fill(mask_.begin(), mask_.begin() + static_cast<std::ptrdiff_t>(candidates_.size()), 1);
-  for (std::size_t i = 0; i < static_cast<std::size_t>(o_.max_candidates); ++i) {
-    std::span<int32_t> slot(candidate_tokens_.data() + i * kCandidateTokens, kCandidateTokens);
-    if (i < candidates_.size()) hashTextTokens(candidateFeatures(candidates_[i]), slot);
-    else std::fill(slot.begin(), slot.end(), 0);
-  }
+  obs_.setCandidates(candidates_.size(), [&](std::size_t i) { return candidateFeatures(candidates_[i]); });
 }
 
 std::string SearchEnv::candidateFeatures(const std::string& turn) const {
@@ -512,16 +491,7 @@ std::string SearchEnv::candidateFeatures(const std::string& turn) const {
   return it == span_features_.end() ? turn : turn + " " + it->second;
 }
 
-TensorView SearchEnv::observation(std::size_t index) const {
-  const TensorSpec* spec = &spec_.observations.at(index);
-  switch (index) {
-    case kTask: return {spec, task_.data()};
-    case kFeedback: return {spec, feedback_.data()};
-    case kTaskTok: return {spec, task_tokens_.data()};
-    case kTextTok: return {spec, text_tokens_.data()};
-    default: return {spec, candidate_tokens_.data()};
-  }
-}
+TensorView SearchEnv::observation(std::size_t index) const { return obs_.view(spec_, index); }
 
 SPUR_REGISTER_ENV({"search", "Web search with ReSeek's JUDGE action over a corpus (BM25 in process or a Search-R1 /retrieve server)",
                    [](const EnvOptions& o) { return searchEnvSpec(envSection<SearchOptions>(o, "search")); },

@@ -63,6 +63,7 @@
 #include "envs/search/corpus.h"
 #include "envs/search/protocol.h"
 #include "envs/search/retriever.h"
+#include "envs/text/text_observations.h"
 
 namespace spur {
 
@@ -146,7 +147,7 @@ class SearchEnv : public Env {
   // The agent's raw turn (truncated and parsed as ReSeek does).
   StepResult stepText(std::string_view turn) override;
   TensorView observation(std::size_t index) const override;
-  std::span<const uint8_t> actionMask() const override { return mask_; }
+  std::span<const uint8_t> actionMask() const override { return obs_.mask(); }
   std::span<const std::string> candidates() const override { return candidates_; }
   std::string_view message() const override { return message_; }
   std::vector<EpisodeMetric> episodeMetrics() const override { return metrics_; }
@@ -181,6 +182,7 @@ class SearchEnv : public Env {
 
   SearchOptions o_;
   EnvSpec spec_;
+  TextObservations obs_;
   std::vector<search::SearchQuestion> questions_;
   std::unique_ptr<search::Retriever> retriever_;
   std::size_t current_ = 0;
@@ -199,9 +201,6 @@ class SearchEnv : public Env {
   int64_t searches_ = 0, invalid_ = 0, multi_ = 0, oversized_ = 0, empty_queries_ = 0, retriever_errors_ = 0;
 
   std::vector<std::string> candidates_;
-  std::vector<uint8_t> mask_;
-  std::vector<uint8_t> task_, feedback_;
-  std::vector<int32_t> task_tokens_, text_tokens_, candidate_tokens_;
   std::string message_;
   std::vector<EpisodeMetric> metrics_;
 };
