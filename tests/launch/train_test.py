@@ -189,6 +189,13 @@ def test_nethack(spur, repo, tmp):
           and re.search(r"^depth\s", r.stdout, re.M) and "end status" in r.stdout, r.stdout[-1500:] + r.stderr[-1500:])
 
 
+def tb_scalar_tags(rundir, role):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    acc = EventAccumulator(os.path.join(rundir, "tb", role))
+    acc.Reload()
+    return acc.Tags()["scalars"]
+
+
 def tb_values(rundir, role, tag):
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
     acc = EventAccumulator(os.path.join(rundir, "tb", role))
@@ -438,12 +445,7 @@ def test_alfworld(spur, repo, tmp):
           % (n_games, s.get("frames"), len(types), s.get("dropped_malformed")),
           r.returncode == 0 and n_games == 24 and s["finished"] and s["dropped_malformed"] == 0 and len(types) >= 4 and "admissible" in ep,
           r.stdout[-1500:] + r.stderr[-2000:])
-    tags = []
-    if r.returncode == 0:
-        from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
-        acc = EventAccumulator(os.path.join(tmp, "alfworld", "tb", "learner"))
-        acc.Reload()
-        tags = acc.Tags()["scalars"]
+    tags = tb_scalar_tags(os.path.join(tmp, "alfworld"), "learner") if r.returncode == 0 else []
     check("alfworld: TensorBoard has success per task type (%s)" % ", ".join(t for t in tags if t.startswith("episode/success/")),
           sum(t.startswith("episode/success/") for t in tags) >= 4 and "episode/success_rate" in tags, str(tags))
 
@@ -501,12 +503,7 @@ def test_search(spur, repo, tmp):
           r.returncode == 0 and os.path.exists(os.path.join(world, "corpus.jsonl")) and os.path.exists(os.path.join(world, "corpus.jsonl.bm25"))
           and s["finished"] and s["dropped_malformed"] == 0 and all(k in ep for k in ("em", "f1", "searches", "invalid_turns", "answered")),
           r.stdout[-1500:] + r.stderr[-2000:])
-    tags = []
-    if r.returncode == 0:
-        from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
-        acc = EventAccumulator(os.path.join(tmp, "search", "tb", "learner"))
-        acc.Reload()
-        tags = acc.Tags()["scalars"]
+    tags = tb_scalar_tags(os.path.join(tmp, "search"), "learner") if r.returncode == 0 else []
     check("search: TensorBoard has EM, F1, judge accuracy, searches and invalid turns",
           all(t in tags for t in ("episode/em", "episode/f1", "episode/judge_accuracy", "episode/searches", "episode/invalid_turns")), str(tags))
 
