@@ -85,7 +85,7 @@ void runAnnotate(const AnnotateArgs& a) {
     if (labels.count(key)) continue;
     if (store) {
       if (auto l = store->find(prompt.id, backend->model(), key)) {
-        labels[key] = {*l, "(label store)"};
+        labels[key] = {*l, "(label store)", {}};
         ++store_hits;
         continue;
       }
@@ -94,7 +94,8 @@ void runAnnotate(const AnnotateArgs& a) {
     todo.push_back(item);
   }
 
-  // Batches run `concurrency` at a time; a failed call is retried with back-off.
+  // Batches run `concurrency` at a time; a failed call, or the failed items of a call, are
+  // retried with back-off (the items that were answered are kept).
   const std::size_t batch = static_cast<std::size_t>(o.batch_size);
   const std::size_t batches = (todo.size() + batch - 1) / batch;
   std::atomic<std::size_t> next{0};
@@ -103,25 +104,34 @@ void runAnnotate(const AnnotateArgs& a) {
   std::vector<std::string> errors;
   auto work = [&] {
     for (std::size_t b; (b = next++) < batches;) {
-      const std::vector<AnnotationItem> chunk(todo.begin() + static_cast<std::ptrdiff_t>(b * batch),
-                                              todo.begin() + static_cast<std::ptrdiff_t>(std::min(todo.size(), (b + 1) * batch)));
-      for (int64_t attempt = 0; attempt < a.attempts; ++attempt) {
+      std::vector<AnnotationItem> chunk(todo.begin() + static_cast<std::ptrdiff_t>(b * batch),
+                                        todo.begin() + static_cast<std::ptrdiff_t>(std::min(todo.size(), (b + 1) * batch)));
+      for (int64_t attempt = 0; attempt < a.attempts && !chunk.empty(); ++attempt) {
+        const bool last = attempt + 1 == a.attempts;
+        std::string error;
+        std::vector<AnnotationItem> again;
         try {
           const auto out = backend->annotate(prompt, chunk);
           std::lock_guard lock(mu);
-          for (std::size_t i = 0; i < chunk.size(); ++i) labels[chunk[i].key()] = out[i];
-          break;
-        } catch (const Error& e) {
-          ++failed_calls;
-          spdlog::warn("annotate: backend call failed (attempt {} of {}): {}", attempt + 1, a.attempts, e.what());
-          if (attempt + 1 == a.attempts) {
-            std::lock_guard lock(mu);
-            errors.push_back(e.what());
-            for (const auto& item : chunk) labels[item.key()].raw = std::string("error: ") + e.what();
-            break;
+          for (std::size_t i = 0; i < chunk.size(); ++i) {
+            if (out[i].error.empty()) labels[chunk[i].key()] = out[i];
+            else again.push_back(chunk[i]), error = out[i].error;
           }
-          std::this_thread::sleep_for(std::chrono::duration<double>(std::min(o.retry_max_s, o.retry_base_s * static_cast<double>(1LL << std::min<int64_t>(attempt, 20)))));
+        } catch (const Error& e) {
+          again = chunk;
+          error = e.what();
         }
+        if (again.empty()) break;
+        ++failed_calls;
+        spdlog::warn("annotate: {} of {} items failed (attempt {} of {}): {}", again.size(), chunk.size(), attempt + 1, a.attempts, error);
+        if (last) {
+          std::lock_guard lock(mu);
+          errors.push_back(error);
+          for (const auto& item : again) labels[item.key()].raw = "error: " + error;
+          break;
+        }
+        chunk = std::move(again);
+        std::this_thread::sleep_for(std::chrono::duration<double>(std::min(o.retry_max_s, o.retry_base_s * static_cast<double>(1LL << std::min<int64_t>(attempt, 20)))));
       }
     }
   };
@@ -156,7 +166,7 @@ void runAnnotate(const AnnotateArgs& a) {
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::fprintf(stderr, "annotate: %zu items (%zu distinct, %ld from the label store) with %s/%s in %.1f s:%s; %ld failed backend calls -> %s\n",
                items.size(), labels.size(), store_hits, o.backend.c_str(), prompt.id.c_str(), secs, summary.c_str(), failed_calls.load(), a.out.c_str());
-  if (!errors.empty()) throw Error(StatusCode::kUnavailable, std::to_string(errors.size()) + " batches got no labels after " + std::to_string(a.attempts) + " attempts; last error: " + errors.back());
+  if (!errors.empty()) throw Error(StatusCode::kUnavailable, std::to_string(errors.size()) + " batches had items still failing after " + std::to_string(a.attempts) + " attempts; last error: " + errors.back());
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <deque>
@@ -188,6 +189,16 @@ int runTrain(const TrainArgs& args) {
       const int port = freeLocalPort();
       cfg.llm.openai.url = "http://127.0.0.1:" + std::to_string(port);
       local_llm_argv = localServerCommand(cfg.llm.local_server, python, gguf, cfg.llm.openai.model, port);
+      // llama-cpp-python's server answers one request at a time and finishes a request whose
+      // client timed out: a call of 16 chat requests queued behind each other outlasted the
+      // timeout on a busy machine, every request was asked again, and the server spent its
+      // time on answers nobody read (no label in 5 minutes). One item per call, two calls in
+      // flight: the server never idles and nothing waits behind more than one request.
+      if (cfg.llm.batch_size != 1 || cfg.llm.concurrency > 2)
+        spdlog::info("spur train: the local LLM server answers one request at a time: llm.batch_size {} -> 1, llm.concurrency {} -> {}",
+                     cfg.llm.batch_size, cfg.llm.concurrency, std::min<int64_t>(cfg.llm.concurrency, 2));
+      cfg.llm.batch_size = 1;
+      cfg.llm.concurrency = std::min<int64_t>(cfg.llm.concurrency, 2);
     } catch (const Error& e) {
       throw Error(e.status().code(), args.config + ": " + e.status().message());
     }

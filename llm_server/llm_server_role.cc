@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -279,33 +280,57 @@ int runLlmServer(const LlmServerRoleOptions& o, const std::atomic<bool>& stop) {
     sendReplies(dropped_replies);
   };
 
+  // A backend that is down fails every call at once (hundreds a second while a local server
+  // starts): the first failure and then one line per 10 s, with the count so far.
+  auto last_error_log = Clock::time_point{};
+  auto warnBackendError = [&] {
+    if (Clock::now() - last_error_log < 10s) return false;
+    last_error_log = Clock::now();
+    return true;
+  };
   auto handleResults = [&] {
     Entries out;
     std::vector<StoredLabel> fresh;
+    // A failed item goes back to the backlog after an exponential back-off, or gets 'no
+    // label' once it used up max_attempts.
+    auto retry = [&](PendingItem& p) {
+      ++p.attempts;
+      if (L.max_attempts > 0 && p.attempts >= L.max_attempts) {
+        ++c.gave_up;
+        waiting.answer(p.id, Label::kNone, out);
+        return;
+      }
+      const double backoff = std::min(L.retry_max_s, L.retry_base_s * static_cast<double>(int64_t{1} << std::min<int64_t>(p.attempts - 1, 30)));
+      p.not_before = Clock::now() + std::chrono::milliseconds(static_cast<int64_t>(backoff * 1000));
+      for (auto& d : pool.push(std::move(p))) {
+        ++c.dropped;
+        waiting.answer(d.id, Label::kNone, out);
+      }
+    };
     for (auto& r : pool.takeResults()) {
       ++c.backend_calls;
       c.backend_seconds += r.seconds;
       if (r.annotations.empty()) {
         ++c.backend_errors;
-        spdlog::warn("llm_server: backend call of {} items failed: {}", r.items.size(), r.error);
-        for (auto& p : r.items) {
-          ++p.attempts;
-          if (L.max_attempts > 0 && p.attempts >= L.max_attempts) {
-            ++c.gave_up;
-            waiting.answer(p.id, Label::kNone, out);
-            continue;
-          }
-          const double backoff = std::min(L.retry_max_s, L.retry_base_s * static_cast<double>(int64_t{1} << std::min<int64_t>(p.attempts - 1, 30)));
-          p.not_before = Clock::now() + std::chrono::milliseconds(static_cast<int64_t>(backoff * 1000));
-          for (auto& d : pool.push(std::move(p))) {
-            ++c.dropped;
-            waiting.answer(d.id, Label::kNone, out);
-          }
-        }
+        if (warnBackendError())
+          spdlog::warn("llm_server: backend call of {} items failed ({} failed calls so far): {}", r.items.size(), c.backend_errors, r.error);
+        for (auto& p : r.items) retry(p);
         continue;
+      }
+      const auto failed = std::count_if(r.annotations.begin(), r.annotations.end(), [](const Annotation& a) { return !a.error.empty(); });
+      if (failed > 0) {
+        ++c.backend_errors;
+        const auto first = std::find_if(r.annotations.begin(), r.annotations.end(), [](const Annotation& a) { return !a.error.empty(); });
+        if (warnBackendError())
+          spdlog::warn("llm_server: a backend call answered {} of {} items; the other {} are retried ({} failed calls so far): {}",
+                       static_cast<int64_t>(r.items.size()) - failed, r.items.size(), failed, c.backend_errors, first->error);
       }
       for (std::size_t i = 0; i < r.items.size(); ++i) {
         const auto& a = r.annotations[i];
+        if (!a.error.empty()) {
+          retry(r.items[i]);
+          continue;
+        }
         if (a.label == Label::kNone) {
           ++c.no_label;
           spdlog::info("llm_server: no label in the answer for {:?}: {:?}", r.items[i].item.key().substr(0, 80), a.raw.substr(0, 200));

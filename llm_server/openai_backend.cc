@@ -51,15 +51,15 @@ class OpenAiBackend : public LabelBackend {
   std::vector<Annotation> annotate(const PromptTemplate& prompt, const std::vector<AnnotationItem>& items) override {
     std::vector<std::string> users;
     for (const auto& item : items) users.push_back(prompt.render(item));
-    const std::vector<std::string> answers = o_.api == "chat" ? chat(prompt, users) : completions(prompt, users);
+    if (o_.api == "chat") return chat(prompt, users);
     std::vector<Annotation> out;
-    for (const auto& a : answers) out.push_back({parseAnswer(prompt, a), a});
+    for (const auto& a : completions(prompt, users)) out.push_back({parseAnswer(prompt, a), a, {}});
     return out;
   }
   std::string model() const override { return o_.model; }
 
  private:
-  std::vector<std::string> chat(const PromptTemplate& prompt, const std::vector<std::string>& users) {
+  std::vector<Annotation> chat(const PromptTemplate& prompt, const std::vector<std::string>& users) {
     const std::string url = base_ + "/v1/chat/completions";
     std::vector<std::unique_ptr<HttpPost>> requests;
     CURLM* multi = curl_multi_init();
@@ -84,12 +84,25 @@ class OpenAiBackend : public LabelBackend {
           if (requests[i]->handle() == m->easy_handle) codes[i] = m->data.result;
     for (auto& r : requests) curl_multi_remove_handle(multi, r->handle());
     curl_multi_cleanup(multi);
-    std::vector<std::string> answers;
+    // Each item's request stands alone: the answers that arrived are kept even when others
+    // failed. A server slower than timeout_s per queue of requests (a small local model on a
+    // busy machine) then still makes progress with the first answers of every call instead
+    // of losing the whole call each time and storing nothing.
+    std::vector<Annotation> out(requests.size());
+    std::size_t failed = 0;
+    std::string first_error;
     for (std::size_t i = 0; i < requests.size(); ++i) {
-      const json reply = requests[i]->result(codes[i]);
-      answers.push_back(textAt(reply, {"choices", "0", "message", "content"}, url));
+      try {
+        const json reply = requests[i]->result(codes[i]);
+        out[i].raw = textAt(reply, {"choices", "0", "message", "content"}, url);
+        out[i].label = parseAnswer(prompt, out[i].raw);
+      } catch (const Error& e) {
+        out[i].error = e.what();
+        if (failed++ == 0) first_error = e.what();
+      }
     }
-    return answers;
+    if (failed == requests.size()) throw Error(StatusCode::kUnavailable, first_error);
+    return out;
   }
 
   std::vector<std::string> completions(const PromptTemplate& prompt, const std::vector<std::string>& users) {

@@ -42,7 +42,7 @@ class RulesBackend : public LabelBackend {
       }
       const Annotation a = classify(item.first), b = classify(*item.second);
       const int sa = a.label == Label::kHelpful, sb = b.label == Label::kHelpful;
-      out.push_back({sa > sb ? Label::kFirst : sb > sa ? Label::kSecond : Label::kTie, a.raw + " | " + b.raw});
+      out.push_back({sa > sb ? Label::kFirst : sb > sa ? Label::kSecond : Label::kTie, a.raw + " | " + b.raw, {}});
     }
     return out;
   }
@@ -56,8 +56,8 @@ class RulesBackend : public LabelBackend {
   };
   Annotation classify(const std::string& message) const {
     for (const auto& r : rules_)
-      if (std::regex_search(message, r.re)) return {r.label, "rule " + r.pattern};
-    return {default_, "default"};
+      if (std::regex_search(message, r.re)) return {r.label, "rule " + r.pattern, {}};
+    return {default_, "default", {}};
   }
   std::vector<Rule> rules_;
   Label default_ = Label::kNotHelpful;

@@ -2,11 +2,13 @@
 the llm_server's failure tests: the first N requests fail in the chosen way, then it
 answers like a (very opinionated) LLM. GET /stats returns how many POSTs it received.
 
-  python scripted_openai_server.py --port-file F [--fail 500|garbage|hang|none] [--count N]
+  python scripted_openai_server.py --port-file F [--fail 500|garbage|hang|none] [--count N] [--stall WORD]
 
 The port is written to F once the server listens. Answers: a completion that says
 HELPFUL_YES inside <label> when the user message mentions "kill", HELPFUL_NO otherwise,
-wrapped in chatter the way small models write.
+wrapped in chatter the way small models write. With --stall WORD, a request whose user message
+contains WORD is answered only after 5 s (always), the way a slow server answers the tail of a
+queue of requests.
 """
 import argparse
 import json
@@ -22,6 +24,7 @@ def main():
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--fail", default="none", choices=["none", "500", "garbage", "hang"])
     ap.add_argument("--count", type=int, default=0, help="how many requests fail")
+    ap.add_argument("--stall", default="", help="requests mentioning this word answer after 5 s")
     a = ap.parse_args()
 
     class Handler(BaseHTTPRequestHandler):
@@ -58,6 +61,8 @@ def main():
             if self.path != "/v1/chat/completions":
                 return self._send(404, '{"error": "not found"}')
             user = body["messages"][-1]["content"]
+            if a.stall and a.stall in user:
+                time.sleep(5)
             line = user.split('The line: "', 1)[-1]
             verdict = "HELPFUL_YES" if "kill" in line else "HELPFUL_NO"
             text = f"<knowledge>Some NetHack facts.</knowledge>\n<analysis>About the line.</analysis>\n<label> {verdict} </label>"

@@ -24,6 +24,7 @@
 #include "core/subprocess.h"
 #include "core/transport.h"
 #include "llm_server/label.h"
+#include "llm_server/label_store.h"
 
 extern char** environ;
 
@@ -214,20 +215,30 @@ TEST_CASE("llm server: bad requests are answered with an error that says what is
   fs::remove_all(dir);
 }
 
+namespace {
+
+// An llm_server using the openai backend on the scripted server at `port`: 1 s timeout,
+// quick retries, one call of `batch_size` items at a time.
+spur::LlmServerRoleOptions scriptedServerClient(const fs::path& dir, int port, int64_t batch_size) {
+  spur::LlmServerRoleOptions o = rulesServer(dir, ipc(dir));
+  o.llm.backend = "openai";
+  o.llm.openai.url = "http://127.0.0.1:" + std::to_string(port);
+  o.llm.openai.timeout_s = 1;
+  o.llm.retry_base_s = 0.05;
+  o.llm.retry_max_s = 0.2;
+  o.llm.batch_size = batch_size;
+  o.llm.concurrency = 1;
+  return o;
+}
+
+}  // namespace
+
 TEST_CASE("llm server: a backend that fails (HTTP 500, garbage, timeouts) only delays labels") {
   for (const std::string fail : {"500", "garbage", "hang"}) {
     CAPTURE(fail);
     const fs::path dir = freshDir("llm-fail-" + fail);
     Process http({python(), kRepo + "/tests/llm_server/scripted_openai_server.py", "--port-file", (dir / "port").string(), "--fail", fail, "--count", "3"});
-    const int port = waitForPort(dir / "port");
-    spur::LlmServerRoleOptions o = rulesServer(dir, ipc(dir));
-    o.llm.backend = "openai";
-    o.llm.openai.url = "http://127.0.0.1:" + std::to_string(port);
-    o.llm.openai.timeout_s = 1;
-    o.llm.retry_base_s = 0.05;
-    o.llm.retry_max_s = 0.2;
-    o.llm.batch_size = 1;
-    o.llm.concurrency = 1;
+    const spur::LlmServerRoleOptions o = scriptedServerClient(dir, waitForPort(dir / "port"), 1);
     ServerThread server(o);
     Client client(ipc(dir));
     client.request(5, "classify_score", {{"You kill the jackal!", {}}, {"The door is locked.", {}}});
@@ -238,6 +249,28 @@ TEST_CASE("llm server: a backend that fails (HTTP 500, garbage, timeouts) only d
     CHECK(r.labels.at(1) == Label::kNotHelpful);
     fs::remove_all(dir);
   }
+}
+
+TEST_CASE("llm server: the answered items of a backend call are kept when others of the call time out") {
+  // One item of each call always outlasts the timeout: before per-item results the whole
+  // call failed every time and nothing was ever labelled (the CI failure of a slow SmolLM2).
+  const fs::path dir = freshDir("llm-partial");
+  Process http({python(), kRepo + "/tests/llm_server/scripted_openai_server.py", "--port-file", (dir / "port").string(), "--stall", "merchant"});
+  const spur::LlmServerRoleOptions o = scriptedServerClient(dir, waitForPort(dir / "port"), 3);
+  ServerThread server(o);
+  Client client(ipc(dir));
+  client.request(9, "classify_score", {{"You kill the jackal!", {}}, {"The merchant is busy.", {}}, {"The door is locked.", {}}});
+  const Reply r = client.collect(9, 2, 30s);
+  CHECK(server.error().empty());
+  CHECK(r.pending == 3);
+  REQUIRE(r.labels.size() == 2);
+  CHECK(r.labels.at(0) == Label::kHelpful);
+  CHECK(r.labels.at(2) == Label::kNotHelpful);
+  CHECK(r.labels.count(1) == 0);  // still being retried
+  // The answered labels are in the store.
+  auto store = spur::LabelStore::open((dir / "labels.sqlite").string());
+  CHECK(store->find("classify_score", o.llm.openai.model, "You kill the jackal!").has_value());
+  fs::remove_all(dir);
 }
 
 namespace {
