@@ -75,15 +75,38 @@ MessageSocket MessageSocket::connect(zmq::context_t& context, SocketKind kind, c
   // Queue only to peers that are really connected: otherwise a PUSH to a dead learner
   // would silently fill a pipe instead of giving back-pressure.
   s.socket_.set(zmq::sockopt::immediate, 1);
-  try {
-    s.socket_.connect(address);
-  } catch (const zmq::error_t& e) {
-    throw Error(StatusCode::kUnavailable, "cannot connect to " + address + ": " + e.what());
-  }
+  s.connectAlso(address);
   return s;
 }
 
+void MessageSocket::connectAlso(const std::string& address) {
+  try {
+    socket_.connect(address);
+  } catch (const zmq::error_t& e) {
+    throw Error(StatusCode::kUnavailable, "cannot connect to " + address + ": " + e.what());
+  }
+}
+
 kj::Array<capnp::word> toWords(capnp::MessageBuilder& message) { return capnp::messageToFlatArray(message); }
+
+std::string rankAddress(const std::string& base, int rank) {
+  if (rank == 0) return base;
+  const std::string suffix = "-rank" + std::to_string(rank);
+  if (base.rfind("tcp://", 0) == 0) {
+    const auto colon = base.rfind(':');
+    int port = -1;
+    if (colon != std::string::npos && colon > 5) {
+      const std::string digits = base.substr(colon + 1);
+      if (!digits.empty() && digits.size() <= 5 && digits.find_first_not_of("0123456789") == std::string::npos) port = std::stoi(digits);
+    }
+    if (port <= 0 || port + rank > 65535)
+      throw Error(StatusCode::kInvalidArgument, "address '" + base + "': learner rank " + std::to_string(rank) + " needs a numeric port (rank r binds PORT + r)");
+    return base.substr(0, colon + 1) + std::to_string(port + rank);
+  }
+  const std::string ext = ".sock";
+  if (base.size() > ext.size() && base.compare(base.size() - ext.size(), ext.size(), ext) == 0) return base.substr(0, base.size() - ext.size()) + suffix + ext;
+  return base + suffix;
+}
 
 namespace {
 

@@ -56,6 +56,9 @@ class MessageSocket {
   // with the address when ZeroMQ refuses it.
   static MessageSocket bind(zmq::context_t& context, SocketKind kind, const std::string& address, const SocketOptions& options = {});
   static MessageSocket connect(zmq::context_t& context, SocketKind kind, const std::string& address, const SocketOptions& options = {});
+  // Connects this socket to one more address (a SUB then hears every publisher it is
+  // connected to). Throws Error with the address when ZeroMQ refuses it.
+  void connectAlso(const std::string& address);
 
   // Sends the message; false when it could not be queued within `timeout` (the peer is
   // slow or absent and the high-water mark is reached).
@@ -83,5 +86,12 @@ class MessageSocket {
 
 // Serialises a message into one contiguous byte array (for storage and tests).
 kj::Array<capnp::word> toWords(capnp::MessageBuilder& message);
+
+// The address of learner rank `rank`'s socket for a socket kind whose rank-0 address is
+// `base` (each data-parallel learner rank binds its own): `base` itself for rank 0;
+// ipc://DIR/NAME.sock -> ipc://DIR/NAME-rank<r>.sock (other ipc and inproc names get
+// "-rank<r>" appended); tcp://HOST:PORT -> tcp://HOST:<PORT + r>. Throws
+// Error(kInvalidArgument) naming the address for a tcp address without a numeric port.
+std::string rankAddress(const std::string& base, int rank);
 
 }  // namespace spur

@@ -21,6 +21,7 @@
 #include "actors/actor.h"
 #include "core/config.h"
 #include "core/status.h"
+#include "core/transport.h"
 #include "launch/local_llm.h"
 #include "launch/restart_policy.h"
 #include "launch/spur_config.h"
@@ -128,6 +129,21 @@ std::string joinArgs(const std::vector<std::string>& argv) {
 void validateBeforeLaunch(const std::string& file, const SpurConfig& c) {
   auto fail = [&](const std::string& what) { throw Error(StatusCode::kInvalidArgument, file + ": " + what); };
   if (c.actors.processes < 1) fail("actors.processes must be at least 1");
+  if (c.learner.world_size < 1) fail("learner.world_size must be at least 1");
+  if (c.actors.processes < c.learner.world_size)
+    fail("actors.processes (" + std::to_string(c.actors.processes) + ") must be at least learner.world_size (" + std::to_string(c.learner.world_size) +
+         "): actor i feeds learner rank i % world_size");
+  if (c.learner.world_size > 1 && c.actors.processes % c.learner.world_size != 0)
+    spdlog::warn("{}: actors.processes ({}) is not a multiple of learner.world_size ({}): the ranks step together, at the pace of the rank with the fewest actors",
+                 file, c.actors.processes, c.learner.world_size);
+  for (int r = 1; r < c.learner.world_size; ++r) {
+    try {
+      rankAddress(c.transport.unroll_address, r);
+      rankAddress(c.transport.messages_address, r);
+    } catch (const Error& e) {
+      fail(std::string("transport: ") + e.what());
+    }
+  }
   if (c.actors.envs_per_process < 1) fail("actors.envs_per_process must be at least 1");
   if (c.actors.policy == ActorPolicy::kLlm) fail("actors.policy: llm plays through `spur eval --policy llm` (baselines and evaluation), not in training actors");
   if (c.learner.rollout < 1) fail("learner.rollout must be at least 1");
@@ -173,6 +189,7 @@ int runTrain(const TrainArgs& args) {
   if (cfg.transport.params_address == "auto") cfg.transport.params_address = autoAddress(run_dir, "params");
   if (cfg.transport.llm_address == "auto") cfg.transport.llm_address = autoAddress(run_dir, "llm");
   if (cfg.transport.messages_address == "auto") cfg.transport.messages_address = autoAddress(run_dir, "messages");
+  if (cfg.learner.world_size > 1 && cfg.learner.dist_address == "auto") cfg.learner.dist_address = "127.0.0.1:" + std::to_string(freeLocalPort());
   if (cfg.transport.rewards_address == "auto") cfg.transport.rewards_address = autoAddress(run_dir, "rewards");
   // Check what the roles would reject, so that errors name the key before launch. The env
   // is built once, not only described: a missing game library shows here, not in an actor.
@@ -213,8 +230,9 @@ int runTrain(const TrainArgs& args) {
 
   const std::string exe = selfExe();
   std::vector<Child> children;
-  Child learner{"learner", 0, {exe, "learner", "--run-dir", run_dir.string()}, (run_dir / "logs" / "learner-0.log").string()};
-  children.push_back(learner);
+  for (int r = 0; r < cfg.learner.world_size; ++r)  // rank 0 first: its log is the progress shown
+    children.push_back({"learner", r, {exe, "learner", "--run-dir", run_dir.string(), "--rank", std::to_string(r)},
+                        (run_dir / "logs" / ("learner-" + std::to_string(r) + ".log")).string()});
   for (int i = 0; i < cfg.actors.processes; ++i)
     children.push_back({"actor", i, {exe, "actor", "--run-dir", run_dir.string(), "--rank", std::to_string(i)},
                         (run_dir / "logs" / ("actor-" + std::to_string(i) + ".log")).string()});
@@ -274,9 +292,14 @@ int runTrain(const TrainArgs& args) {
         if (c.pid != pid) continue;
         c.pid = -1;
         if (c.role == "learner") {
+          // One rank ending ends the run: the others cannot update without it.
           learner_done = true;
           if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
-            std::fprintf(stderr, "spur train: the learner %s; see %s\n", describeStatus(status).c_str(), c.log.c_str());
+            if (cfg.learner.world_size > 1)
+              std::fprintf(stderr, "spur train: learner rank %d %s; stopping the other ranks (rank 0 writes a checkpoint; run spur train again to resume). Last lines of %s:\n%s",
+                           c.rank, describeStatus(status).c_str(), c.log.c_str(), lastLines(c.log, 5).c_str());
+            else
+              std::fprintf(stderr, "spur train: the learner %s; see %s\n", describeStatus(status).c_str(), c.log.c_str());
             exit_code = 1;
           }
         } else {
@@ -341,10 +364,13 @@ int runTrain(const TrainArgs& args) {
   return exit_code;
 }
 
-int runLearnerCommand(const std::string& run_dir) {
+int runLearnerCommand(const std::string& run_dir, int rank) {
   installStopHandlers();
   const SpurConfig cfg = loadRunConfig(run_dir);
+  if (rank < 0 || rank >= cfg.learner.world_size)
+    throw Error(StatusCode::kInvalidArgument, "--rank " + std::to_string(rank) + ": learner.world_size is " + std::to_string(cfg.learner.world_size));
   LearnerRoleOptions o;
+  o.rank = rank;
   o.run = cfg.run;
   o.run_dir = run_dir;
   o.env = cfg.env;
@@ -352,11 +378,11 @@ int runLearnerCommand(const std::string& run_dir) {
   o.learner = cfg.learner;
   o.reward = cfg.reward;
   o.envs_per_actor = cfg.actors.envs_per_process;
-  o.unroll_address = cfg.transport.unroll_address;
+  o.unroll_address = rankAddress(cfg.transport.unroll_address, rank);
   o.params_address = cfg.transport.params_address;
   o.unroll_hwm = cfg.transport.unroll_hwm;
   o.params_hwm = cfg.transport.params_hwm;
-  o.messages_address = cfg.transport.messages_address;
+  o.messages_address = rankAddress(cfg.transport.messages_address, rank);
   o.rewards_address = cfg.transport.rewards_address;
   YAML::Emitter out;
   out << config::encode(cfg);
@@ -374,7 +400,7 @@ int runActorCommand(const std::string& run_dir, int rank) {
   o.rollout = cfg.learner.rollout;
   o.seed = cfg.run.seed;
   o.rank = rank;
-  o.unroll_address = cfg.transport.unroll_address;
+  o.unroll_address = rankAddress(cfg.transport.unroll_address, rank % static_cast<int>(cfg.learner.world_size));
   o.params_address = cfg.transport.params_address;
   o.unroll_hwm = cfg.transport.unroll_hwm;
   return runActor(o, g_stop);
@@ -386,7 +412,7 @@ int runRewardLearnerCommand(const std::string& run_dir) {
   RewardLearnerRoleOptions o;
   o.reward = cfg.reward;
   o.prompt = cfg.llm.prompt;
-  o.messages_address = cfg.transport.messages_address;
+  for (int r = 0; r < cfg.learner.world_size; ++r) o.messages_addresses.push_back(rankAddress(cfg.transport.messages_address, r));
   o.rewards_address = cfg.transport.rewards_address;
   o.llm_address = cfg.transport.llm_address;
   o.tb_dir = (fs::path(run_dir) / "tb" / "reward_learner").string();
@@ -436,9 +462,11 @@ void addTrainCommands(CLI::App& app) {
   train->callback([targs] { std::exit(runTrain(*targs)); });
 
   auto run_dir = std::make_shared<std::string>();
+  auto learner_rank = std::make_shared<int>(0);
   auto* learner = app.add_subcommand("learner", "Learner role (started by spur train)");
   learner->add_option("--run-dir", *run_dir, "Run directory holding config.yaml")->required();
-  learner->callback([run_dir] { std::exit(runLearnerCommand(*run_dir)); });
+  learner->add_option("--rank", *learner_rank, "Learner rank, 0 .. learner.world_size - 1 (default 0)");
+  learner->callback([run_dir, learner_rank] { std::exit(runLearnerCommand(*run_dir, *learner_rank)); });
 
   auto actor_dir = std::make_shared<std::string>();
   auto rank = std::make_shared<int>(0);

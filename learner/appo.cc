@@ -1,5 +1,10 @@
 #include "learner/appo.h"
 
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <span>
+
 namespace spur {
 
 VTraceReturns vtrace(torch::Tensor log_rhos, torch::Tensor discounts, torch::Tensor rewards, torch::Tensor values,
@@ -54,6 +59,56 @@ void AppoTrainer::setLearningRate(double lr) {
   for (auto& group : optimizer_.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
 }
 
+// Over a group: the union's mean and unbiased standard deviation, two passes as torch's
+// std() (the sum, then the squared deviations from the group's mean), in double.
+torch::Tensor AppoTrainer::normalisedAdvantages(const torch::Tensor& adv) {
+  if (!group_ || group_->worldSize() == 1) return (adv - adv.mean()) / adv.std().clamp_min(1e-3);
+  std::array<double, 2> sum_n{adv.sum().item<double>(), static_cast<double>(adv.numel())};
+  group_->allReduceSum(sum_n);
+  const double mean = sum_n[0] / sum_n[1];
+  std::array<double, 1> squares{(adv.to(torch::kFloat64) - mean).pow(2).sum().item<double>()};
+  group_->allReduceSum(squares);
+  const double std = sum_n[1] > 1 ? std::sqrt(squares[0] / (sum_n[1] - 1)) : 0.0;
+  return (adv - mean) / std::max(std, 1e-3);
+}
+
+// One flat fp32 buffer: one collective per update whatever the number of parameter tensors.
+// A parameter without a gradient (unused by this batch) contributes zeros, so every rank
+// sends the same layout.
+void AppoTrainer::averageGradients() {
+  if (!group_ || group_->worldSize() == 1) return;
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> params = net_->parameters(), parts;
+  for (auto& p : params) parts.push_back(p.grad().defined() ? p.grad().reshape(-1) : torch::zeros({p.numel()}, p.options()));
+  torch::Tensor flat = torch::cat(parts).to(torch::kFloat32).contiguous();
+  group_->allReduceSum(std::span<float>(flat.data_ptr<float>(), static_cast<std::size_t>(flat.numel())));
+  flat.div_(static_cast<double>(group_->worldSize()));
+  int64_t offset = 0;
+  for (auto& p : params) {
+    const int64_t n = p.numel();
+    if (!p.grad().defined()) p.mutable_grad() = torch::zeros_like(p);
+    p.mutable_grad().copy_(flat.narrow(0, offset, n).view_as(p));
+    offset += n;
+  }
+}
+
+void AppoTrainer::broadcastParameters() {
+  if (!group_ || group_->worldSize() == 1) return;
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> params = net_->parameters(), parts;
+  for (auto& p : params) parts.push_back(p.detach().reshape(-1).to(torch::kFloat32));
+  torch::Tensor flat = torch::cat(parts).contiguous();
+  // x + 0 + ... + 0 == x exactly: a sum in which only rank 0 contributes is a broadcast.
+  if (group_->rank() != 0) flat.zero_();
+  group_->allReduceSum(std::span<float>(flat.data_ptr<float>(), static_cast<std::size_t>(flat.numel())));
+  int64_t offset = 0;
+  for (auto& p : params) {
+    const int64_t n = p.numel();
+    p.copy_(flat.narrow(0, offset, n).view_as(p));
+    offset += n;
+  }
+}
+
 TrainStats AppoTrainer::step(const TrainBatch& b) {
   const int64_t T = b.actions.size(0);
   // Recurrence over all T+1 observations; step t+1 starts a new episode when done[t].
@@ -73,11 +128,12 @@ TrainStats AppoTrainer::step(const TrainBatch& b) {
   const auto returns = vtrace(log_ratio.detach(), discounts, rewards, values.detach(), bootstrap, options_.rho_bar, options_.c_bar);
 
   auto adv = returns.pg_advantages;
-  if (options_.normalize_advantages) adv = (adv - adv.mean()) / adv.std().clamp_min(1e-3);
+  if (options_.normalize_advantages) adv = normalisedAdvantages(adv);
   const AppoLoss loss = appoLoss({log_probs, values, b.actions, b.behaviour_logp, adv.detach(), returns.vs}, options_);
 
   optimizer_.zero_grad();
   loss.total.backward();
+  averageGradients();
   const double grad_norm = torch::nn::utils::clip_grad_norm_(net_->parameters(), options_.max_grad_norm);
   optimizer_.step();
 

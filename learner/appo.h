@@ -6,6 +6,7 @@
 
 #include <memory>
 
+#include "learner/learner_group.h"
 #include "learner/learner_options.h"
 #include "models/policy_net.h"
 
@@ -70,6 +71,15 @@ struct TrainStats {
 class AppoTrainer {
  public:
   AppoTrainer(std::shared_ptr<PolicyNetImpl> net, const LearnerOptions& options);
+  // Makes the update data-parallel over `group` (not owned; outlives the trainer; nullptr or
+  // a group of one = this rank alone): each step normalises advantages with the group's
+  // mean and standard deviation and applies the group's mean gradient (one flat fp32
+  // buffer), so one step of N ranks on batches b_1..b_N equals one step of one rank on
+  // their union (same-sized batches), and the ranks' parameters stay bit-identical. step()
+  // then throws Error(kUnavailable) when a rank has gone.
+  void setGroup(LearnerGroup* group) { group_ = group; }
+  // Copies rank 0's parameters to every rank of the group (a collective: every rank calls it).
+  void broadcastParameters();
   // One gradient step on `batch`.
   TrainStats step(const TrainBatch& batch);
   // The optimiser's learning rate from now on (the learner's schedule sets it per step).
@@ -78,9 +88,13 @@ class AppoTrainer {
   PolicyNetImpl& net() { return *net_; }
 
  private:
+  torch::Tensor normalisedAdvantages(const torch::Tensor& adv);
+  void averageGradients();
+
   std::shared_ptr<PolicyNetImpl> net_;
   LearnerOptions options_;
   torch::optim::Adam optimizer_;
+  LearnerGroup* group_ = nullptr;
 };
 
 }  // namespace spur

@@ -39,6 +39,16 @@ struct LearnerOptions {
   int64_t max_policy_lag = 10000;  // unrolls more than this many updates old are dropped
   int64_t queue_unrolls = 8;       // bounded queue of received unrolls (more = more policy lag)
   int64_t threads = 2;             // LibTorch intra-op threads of the learner's update
+  // Data parallelism: world_size learner ranks, each with its share of the actors (actor i
+  // feeds rank i % world_size) and its own batch of batch_size samples; every update
+  // averages the ranks' gradients, so one update trains on world_size x batch_size samples.
+  int64_t world_size = 1;
+  // HOST:PORT where rank 0 serves the ranks' rendezvous; "auto" = a free loopback port
+  // (one host; spur train picks it). dist_interface: this host's address for the ranks'
+  // connections ("" = loopback for a loopback rendezvous, else the host name's address).
+  std::string dist_address = "auto";
+  std::string dist_interface;
+  double dist_timeout_s = 600;     // how long a rank waits for the others in an update
 
   template <class B>
   void bind(B& b) {
@@ -62,6 +72,10 @@ struct LearnerOptions {
     b.field("max_policy_lag", max_policy_lag);
     b.field("queue_unrolls", queue_unrolls);
     b.field("threads", threads);
+    b.field("world_size", world_size);
+    b.field("dist_address", dist_address);
+    b.field("dist_interface", dist_interface);
+    b.field("dist_timeout_s", dist_timeout_s);
   }
 };
 

@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <xxhash.h>
+
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <deque>
@@ -9,6 +12,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <thread>
 
 #include "core/process_tuning.h"
 #include "core/schema/spur.capnp.h"
@@ -19,6 +23,7 @@
 #include "learner/checkpoint.h"
 #include "learner/episode_window.h"
 #include "learner/intrinsic_reward.h"
+#include "learner/learner_group.h"
 #include "learner/learner_report.h"
 #include "learner/unroll_receiver.h"
 #include "models/torch_codec.h"
@@ -48,6 +53,19 @@ class RateWindow {
   double seconds_;
   std::deque<std::pair<Clock::time_point, int64_t>> samples_;
 };
+
+// xxh3 of the parameters' bytes, in order: equal digests = bit-identical parameters.
+uint64_t parameterDigest(PolicyNetImpl& net) {
+  XXH3_state_t* state = XXH3_createState();
+  XXH3_64bits_reset(state);
+  for (const auto& p : net.parameters()) {
+    const torch::Tensor c = p.detach().contiguous();
+    XXH3_64bits_update(state, c.data_ptr(), static_cast<std::size_t>(c.numel()) * c.element_size());
+  }
+  const uint64_t digest = XXH3_64bits_digest(state);
+  XXH3_freeState(state);
+  return digest;
+}
 
 template <class T>
 double meanOf(const std::deque<T>& d) {
@@ -85,22 +103,44 @@ int runLearner(const LearnerRoleOptions& o, const std::atomic<bool>& stop) {
   const CheckpointStore checkpoints(fs::path(o.run_dir) / "checkpoints", o.run.keep_checkpoints);
   checkpoints.loadLatest(trainer, &counters);
 
+  // Data parallelism: every rank loads the same checkpoint (the run directory is shared);
+  // rank 0's parameters and counters are then everyone's.
+  const int world = static_cast<int>(o.learner.world_size);
+  const bool leader = o.rank == 0;
+  auto group = joinLearnerGroup({o.rank, world, o.learner.dist_address, o.learner.dist_interface, o.learner.dist_timeout_s});
+  if (world > 1) {
+    trainer.setGroup(group.get());
+    trainer.broadcastParameters();
+    std::array<double, 2> leader_counters{leader ? static_cast<double>(counters.updates) : 0.0, leader ? static_cast<double>(counters.frames) : 0.0};
+    group->allReduceSum(leader_counters);
+    if (static_cast<int64_t>(leader_counters[0]) != counters.updates)
+      throw Error(StatusCode::kFailedPrecondition, "learner rank " + std::to_string(o.rank) + " loaded the checkpoint of update " + std::to_string(counters.updates) +
+                                                       ", rank 0 that of update " + std::to_string(static_cast<int64_t>(leader_counters[0])) +
+                                                       ": the ranks must share one run directory (" + o.run_dir + ")");
+    spdlog::info("learner: rank {} of {} joined the group at {}", o.rank, world, o.learner.dist_address);
+  }
+
   zmq::context_t ctx(1);
   UnrollLayout layout{T, B, A, net->stateSize(), env_spec.masked_actions, spec};
   UnrollReceiver receiver(ctx, o.unroll_address, static_cast<int>(o.unroll_hwm), layout, static_cast<std::size_t>(o.learner.queue_unrolls),
                           o.learner.max_policy_lag);
   receiver.setPolicyVersion(static_cast<uint64_t>(counters.updates));
-  SocketOptions pub_opts;
-  pub_opts.high_water_mark = static_cast<int>(o.params_hwm);
-  auto pub = MessageSocket::bind(ctx, SocketKind::kPub, o.params_address, pub_opts);
+  // Only rank 0 publishes: the ranks' parameters are the same.
+  std::optional<MessageSocket> pub;
+  if (leader) {
+    SocketOptions pub_opts;
+    pub_opts.high_water_mark = static_cast<int>(o.params_hwm);
+    pub.emplace(MessageSocket::bind(ctx, SocketKind::kPub, o.params_address, pub_opts));
+  }
   auto publish = [&] {
+    if (!pub) return;
     capnp::MallocMessageBuilder msg;
     auto p = msg.initRoot<schema::Params>();
     writeParams(p, *net, static_cast<uint64_t>(counters.updates));
     p.getSender().setRole(schema::Role::LEARNER);
     // PUB never blocks; a publication that finds no queue room is superseded by the next
     // (after every update and at least every second).
-    if (!pub.send(msg, 100ms)) spdlog::debug("learner: parameters of update {} not published (queue full)", counters.updates);
+    if (!pub->send(msg, 100ms)) spdlog::debug("learner: parameters of update {} not published (queue full)", counters.updates);
   };
 
   // Intrinsic rewards: new message texts go out to the reward learner; its snapshots
@@ -120,9 +160,14 @@ int runLearner(const LearnerRoleOptions& o, const std::atomic<bool>& stop) {
   double last_intrinsic_mean = 0, last_extrinsic_mean = 0;
   int64_t unsent_message_batches = 0;
 
-  TensorBoardWriter tb((fs::path(o.run_dir) / "tb" / "learner").string());
-  tb.text("config", "```\n" + o.resolved_config + "\n```", counters.frames);
-  spdlog::info("learner: listening for unrolls at {}, publishing parameters at {}", receiver.address(), o.params_address);
+  std::optional<TensorBoardWriter> tb;
+  if (leader) {
+    tb.emplace((fs::path(o.run_dir) / "tb" / "learner").string());
+    tb->text("config", "```\n" + o.resolved_config + "\n```", counters.frames);
+    spdlog::info("learner: listening for unrolls at {}, publishing parameters at {}", receiver.address(), o.params_address);
+  } else {
+    spdlog::info("learner: rank {} listening for unrolls at {}", o.rank, receiver.address());
+  }
 
   EpisodeWindow episodes(100);
   std::deque<double> lags;
@@ -133,6 +178,8 @@ int runLearner(const LearnerRoleOptions& o, const std::atomic<bool>& stop) {
   std::vector<UnrollData> pending;
   std::optional<TrainStats> stats;  // of the latest update; none before the first
   bool finished = false;
+  std::string group_failure;  // why the group broke up, when it did
+  int64_t new_episodes = 0;   // this rank's, since its last update
   while (!stop) {
     if (Clock::now() - last_publish > 1s) {  // keeps late-joining and restarted actors fed
       publish();
@@ -150,7 +197,7 @@ int runLearner(const LearnerRoleOptions& o, const std::atomic<bool>& stop) {
       if (lags.size() > 100) lags.pop_front();
       for (const auto& e : u->episodes) {
         episodes.add(e.episode_return, e.length, e.end_status == static_cast<int32_t>(EndStatus::kTaskSuccessful), e.metrics);
-        ++counters.episodes;
+        ++new_episodes;
       }
       pending.push_back(std::move(*u));
     }
@@ -176,8 +223,20 @@ int runLearner(const LearnerRoleOptions& o, const std::atomic<bool>& stop) {
       last_extrinsic_mean = assembled.extrinsic.mean().item<double>();
       if (o.learner.lr_schedule == LrSchedule::kLinear)
         trainer.setLearningRate(o.learner.learning_rate * std::max(0.0, 1.0 - static_cast<double>(counters.frames) / static_cast<double>(o.run.total_frames)));
-      stats = trainer.step(assembled.batch);
-      counters.frames += assembled.frames;
+      try {
+        // Episodes of all ranks; counted before the step so that a failure leaves the
+        // parameters and the counters at the same update.
+        std::array<double, 1> episodes_all{static_cast<double>(new_episodes)};
+        group->allReduceSum(episodes_all);
+        stats = trainer.step(assembled.batch);
+        counters.episodes += static_cast<int64_t>(episodes_all[0]);
+        new_episodes = 0;
+      } catch (const Error& e) {
+        if (e.status().code() != StatusCode::kUnavailable || world == 1) throw;
+        group_failure = e.what();
+        break;
+      }
+      counters.frames += assembled.frames * world;  // the ranks' batches have the same size
       ++counters.updates;
       pending.clear();
       receiver.setPolicyVersion(static_cast<uint64_t>(counters.updates));
@@ -210,17 +269,33 @@ int runLearner(const LearnerRoleOptions& o, const std::atomic<bool>& stop) {
       }
       report.episode_means = episodes.means();
       report.train = stats;
-      for (const auto& [tag, value] : learnerScalars(report)) tb.scalar(tag, value, counters.frames);
-      tb.flush();
+      if (tb) {
+        for (const auto& [tag, value] : learnerScalars(report)) tb->scalar(tag, value, counters.frames);
+        tb->flush();
+      }
       spdlog::info("{}", progressLine(report));
     }
-    if (std::chrono::duration<double>(Clock::now() - last_ckpt).count() >= o.run.checkpoint_interval_s) {
+    if (leader && std::chrono::duration<double>(Clock::now() - last_ckpt).count() >= o.run.checkpoint_interval_s) {
       checkpoints.save(trainer, counters);
       last_ckpt = Clock::now();
     }
     if (finished) break;
   }
+  // A rank that left because it was told to stop (spur train stops all ranks at once) is a
+  // stop, not a failure: give this rank's own signal a moment to arrive.
+  for (int i = 0; !group_failure.empty() && !stop && i < 30; ++i) std::this_thread::sleep_for(100ms);
+  const bool group_broke = !group_failure.empty() && !stop;
+  if (world > 1)
+    spdlog::info("learner: rank {} of {} at update {}: parameters digest {:016x}", o.rank, world, counters.updates, parameterDigest(*net));
+  if (!leader) {
+    if (group_broke) spdlog::error("{}", group_failure);
+    return group_broke ? 3 : 0;
+  }
   checkpoints.save(trainer, counters);
+  if (group_broke) {
+    spdlog::error("{}; stopped at update {} (checkpoint written): relaunch the job to resume from it", group_failure, counters.updates);
+    return 3;
+  }
   nlohmann::json summary{{"frames", counters.frames},       {"updates", counters.updates},
                          {"episodes", counters.episodes},   {"mean_return_100", episodes.mean("return")},
                          {"mean_length_100", episodes.mean("length")}, {"episode_100", episodes.means()}, {"finished", finished},

@@ -21,6 +21,8 @@ struct LearnerRoleOptions {
   LearnerOptions learner;
   RewardOptions reward;
   int64_t envs_per_actor = 8;
+  int rank = 0;  // of learner.world_size; rank 0 publishes parameters, writes checkpoints and logs
+  // This rank's sockets (see rankAddress); params_address is rank 0's only.
   std::string unroll_address, params_address;
   std::string messages_address, rewards_address;  // used when reward.type != none
   int64_t unroll_hwm = 8, params_hwm = 2;
@@ -28,7 +30,10 @@ struct LearnerRoleOptions {
 };
 
 // Trains until run.total_frames (exit code 0) or until `stop` (checkpoint, exit code 0).
-// Throws Error for setup problems (bad config, unreadable checkpoint, busy address).
+// Throws Error for setup problems (bad config, unreadable checkpoint, busy address). With
+// learner.world_size > 1: joins the other ranks first; when a rank goes away mid-run the
+// others stop (rank 0 writes a checkpoint of the last complete update) and return exit
+// code 3 with the reason logged, unless `stop` was set by then (a requested stop).
 int runLearner(const LearnerRoleOptions& options, const std::atomic<bool>& stop);
 
 }  // namespace spur

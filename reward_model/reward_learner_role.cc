@@ -1,6 +1,7 @@
 #include "reward_model/reward_learner_role.h"
 
 #include <kj/exception.h>
+#include <spdlog/fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -80,7 +81,9 @@ int runRewardLearner(const RewardLearnerRoleOptions& o, const std::atomic<bool>&
   zmq::context_t ctx(1);
   SocketOptions so;
   so.high_water_mark = 1000;
-  auto messages = MessageSocket::connect(ctx, SocketKind::kSub, o.messages_address, so);
+  if (o.messages_addresses.empty()) throw Error(StatusCode::kInvalidArgument, "reward_learner: no learner message address");
+  auto messages = MessageSocket::connect(ctx, SocketKind::kSub, o.messages_addresses[0], so);
+  for (std::size_t i = 1; i < o.messages_addresses.size(); ++i) messages.connectAlso(o.messages_addresses[i]);
   SocketOptions po;
   po.high_water_mark = 4;
   auto rewards = MessageSocket::bind(ctx, SocketKind::kPub, o.rewards_address, po);
@@ -88,7 +91,7 @@ int runRewardLearner(const RewardLearnerRoleOptions& o, const std::atomic<bool>&
   if (ask_llm) llm.emplace(MessageSocket::connect(ctx, SocketKind::kDealer, o.llm_address, so));
   std::unique_ptr<TensorBoardWriter> tb;
   if (!o.tb_dir.empty()) tb = std::make_unique<TensorBoardWriter>(o.tb_dir);
-  spdlog::info("reward_learner: {} ({}), messages from {}, tables to {}{}", enumName(o.reward.type), model->summary(), o.messages_address, o.rewards_address,
+  spdlog::info("reward_learner: {} ({}), messages from {}, tables to {}{}", enumName(o.reward.type), model->summary(), fmt::join(o.messages_addresses, ", "), o.rewards_address,
                ask_llm ? ", labels from " + o.llm_address : "");
 
   LabelRequestQueue requests({o.reward.max_waiting, o.request_items, o.max_requests_in_flight, o.retry_no_label_s, o.request_timeout_s});

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <string>
+#include <vector>
 
 #include "core/reward_options.h"
 #include "reward_model/reward_model.h"
@@ -18,7 +19,7 @@ namespace spur {
 struct RewardLearnerRoleOptions {
   RewardOptions reward;
   std::string prompt;            // template id the llm_server labels with (llm.prompt)
-  std::string messages_address;  // the learner's PUB of new messages (connect)
+  std::vector<std::string> messages_addresses;  // each learner rank's PUB of new messages (connect)
   std::string rewards_address;   // our PUB of reward tables (bind)
   std::string llm_address;       // the llm_server's ROUTER (connect); unused for offline_labels
   std::string tb_dir;            // TensorBoard (reward_model/...); empty = none

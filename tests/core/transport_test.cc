@@ -6,6 +6,7 @@
 #include <signal.h>
 
 #include <optional>
+#include <set>
 #include <thread>
 
 #include "core/schema/spur.capnp.h"
@@ -176,4 +177,40 @@ TEST_CASE("transport: a receive interrupted by a signal returns nothing instead 
   CHECK_FALSE(got.has_value());
   interrupter.join();
   sigaction(SIGUSR1, &old, nullptr);
+}
+
+TEST_CASE("transport: each learner rank's address is derived from rank 0's") {
+  CHECK(spur::rankAddress("ipc:///tmp/spur-ab-unroll.sock", 0) == "ipc:///tmp/spur-ab-unroll.sock");
+  CHECK(spur::rankAddress("ipc:///tmp/spur-ab-unroll.sock", 2) == "ipc:///tmp/spur-ab-unroll-rank2.sock");
+  CHECK(spur::rankAddress("ipc:///tmp/unroll", 1) == "ipc:///tmp/unroll-rank1");
+  CHECK(spur::rankAddress("inproc://u", 1) == "inproc://u-rank1");
+  CHECK(spur::rankAddress("tcp://10.0.0.5:5550", 3) == "tcp://10.0.0.5:5553");
+  CHECK(spur::rankAddress("tcp://*:5550", 1) == "tcp://*:5551");
+  for (const char* bad : {"tcp://127.0.0.1:*", "tcp://host", "tcp://host:65535"}) {
+    CAPTURE(bad);
+    CHECK_THROWS_WITH_AS(spur::rankAddress(bad, 1), doctest::Contains("needs a numeric port"), spur::Error);
+  }
+}
+
+TEST_CASE("transport: one SUB socket hears every publisher it is connected to") {
+  zmq::context_t ctx;
+  MessageSocket a = MessageSocket::bind(ctx, SocketKind::kPub, "tcp://127.0.0.1:*");
+  MessageSocket b = MessageSocket::bind(ctx, SocketKind::kPub, "tcp://127.0.0.1:*");
+  MessageSocket sub = MessageSocket::connect(ctx, SocketKind::kSub, a.lastEndpoint());
+  sub.connectAlso(b.lastEndpoint());
+  std::set<uint64_t> versions;
+  // PUB drops messages sent before the subscription has arrived: keep sending.
+  for (int i = 0; i < 200 && versions.size() < 2; ++i) {
+    capnp::MallocMessageBuilder ma, mb;
+    fillParams(ma, 1, {1.f});
+    fillParams(mb, 2, {2.f});
+    CHECK(a.send(ma, 10ms));
+    CHECK(b.send(mb, 10ms));
+    while (auto m = sub.receive(10ms)) {
+      REQUIRE(m->parse().isOk());
+      versions.insert(m->root<spur::schema::Params>().getPolicyVersion());
+    }
+  }
+  CHECK(versions == std::set<uint64_t>{1, 2});
+  CHECK_THROWS_WITH_AS(sub.connectAlso("nonsense://x"), doctest::Contains("nonsense://x"), spur::Error);
 }

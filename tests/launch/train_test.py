@@ -17,6 +17,9 @@
   alfworld  ALFWorld: games generated on first use, the text policy trains through the generic
             pipeline with per-type TensorBoard metrics; spur eval with the network, random and
             LLM (a real llama.cpp server with SmolLM2) policies
+  ranks     learner.world_size 2 (Gloo on CPU): the chain is solved, both ranks end with the same
+            parameter digest, one TensorBoard; a SIGKILLed rank stops the run with an error naming
+            it, and the relaunched run resumes from rank 0's checkpoint; bad rank settings
   search    web search: a world generated on first use, the candidate policy trains on ReSeek's
             reward with EM/F1/judge metrics in TensorBoard; spur eval with the network, random,
             top-document and LLM (raw text turns through llama.cpp) policies; ONI labels of
@@ -139,6 +142,70 @@ def test_resume(spur, repo, tmp):
     check("resume: SIGKILLed at update %d, the rerun continues from it (now %s updates)" % (n, s.get("updates")),
           got and r.returncode == 0 and ("(update %d," % n) in log and s["updates"] == n + 20 and "(resuming)" in r.stdout,
           r.stdout[-1000:] + r.stderr[-1000:])
+
+
+def digests(run):
+    """{rank: (update, digest)} from the learner logs' last 'parameters digest' lines."""
+    out = {}
+    for path in glob.glob(os.path.join(run, "logs", "learner-*.log")):
+        for m in re.finditer(r"rank (\d+) of \d+ at update (\d+): parameters digest ([0-9a-f]+)", open(path).read()):
+            out[int(m.group(1))] = (int(m.group(2)), m.group(3))
+    return out
+
+
+def test_ranks(spur, repo, tmp):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    r = train(spur, repo, "ci_chain.yaml", tmp, "run.name=ranks", "learner.world_size=2", "actors.processes=4")
+    s = summary(tmp, "ranks") if r.returncode == 0 else {}
+    d = digests(os.path.join(tmp, "ranks"))
+    tb_dirs = sorted(os.listdir(os.path.join(tmp, "ranks", "tb"))) if os.path.isdir(os.path.join(tmp, "ranks", "tb")) else []
+    acc = EventAccumulator(os.path.join(tmp, "ranks", "tb", "learner"))
+    acc.Reload()
+    frames = [e.step for e in acc.Scalars("train/loss")] if "train/loss" in acc.Tags()["scalars"] else []
+    check("ranks: 2 Gloo ranks solve the chain (return %.3f after %s frames, %s updates), digests %s"
+          % (s.get("mean_return_100", 0), s.get("frames"), s.get("updates"), d),
+          r.returncode == 0 and s.get("finished") and s["mean_return_100"] >= 0.8 and len(d) == 2 and d[0] == d[1] and d[0][0] == s["updates"]
+          # each update trains on both ranks' batches: 2 x 256 frames
+          and s["frames"] == s["updates"] * 512 and tb_dirs == ["learner"] and frames and max(frames) == s["frames"],
+          r.stdout[-1500:] + r.stderr[-1500:])
+
+    # A rank that dies stops the run with an error naming it; the relaunch resumes.
+    run = os.path.join(tmp, "ranks_kill")
+    ckpt = os.path.join(run, "checkpoints")
+    p = start(spur, repo, "ci_chain.yaml", tmp, "run.name=ranks_kill", "learner.world_size=2", "run.total_frames=0", "run.checkpoint_interval_s=1")
+
+    def rank1_pid():
+        out = subprocess.run(["pgrep", "-f", "learner --run-dir %s --rank 1" % run], capture_output=True, text=True).stdout.split()
+        return int(out[0]) if out else None
+
+    got = wait_for(lambda: os.path.islink(os.path.join(ckpt, "latest")) and rank1_pid() is not None, 120)
+    if got:
+        time.sleep(1.0)
+        os.kill(rank1_pid(), signal.SIGKILL)
+    try:
+        out, err = p.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        out, err = p.communicate()
+    last = os.path.realpath(os.path.join(ckpt, "latest")) if os.path.islink(os.path.join(ckpt, "latest")) else ""
+    n = int(re.search(r"ckpt-(\d+)\.pt$", last).group(1)) if last else -1
+    check("ranks: a SIGKILLed rank 1 ends the run with an error naming it (rc %s); rank 0 checkpointed update %d" % (p.returncode, n),
+          got and p.returncode != 0 and "learner rank 1 killed by signal" in err and "resume" in err and n > 0, err[-1500:])
+    r = train(spur, repo, "ci_chain.yaml", tmp, "run.name=ranks_kill", "learner.world_size=2", "run.total_frames=%d" % ((n + 10) * 512))
+    log = open(os.path.join(run, "logs", "learner-1.log")).read() if os.path.exists(os.path.join(run, "logs", "learner-1.log")) else ""
+    s = summary(tmp, "ranks_kill") if r.returncode == 0 else {}
+    d = digests(run)
+    check("ranks: the relaunched run resumes both ranks from update %d (now %s updates, digests %s)" % (n, s.get("updates"), d),
+          r.returncode == 0 and "(resuming)" in r.stdout and ("(update %d," % n) in log and s.get("updates") == n + 10 and len(d) == 2 and d[0] == d[1],
+          r.stdout[-1000:] + r.stderr[-1000:])
+
+    for overrides, needle in [(["learner.world_size=3"], "actors.processes (2) must be at least learner.world_size (3)"),
+                              (["learner.world_size=0"], "learner.world_size must be at least 1"),
+                              (["learner.world_size=2", "transport.unroll_address=tcp://127.0.0.1:*"], "needs a numeric port")]:
+        r = train(spur, repo, "ci_chain.yaml", tmp, "run.name=ranks_bad", *overrides)
+        check("ranks: %s is refused before launch naming '%s'" % (" ".join(overrides), needle),
+              r.returncode != 0 and needle in r.stderr and not os.path.exists(os.path.join(tmp, "ranks_bad")), r.stderr[-800:])
 
 
 def test_actor_restart(spur, repo, tmp):
@@ -557,7 +624,7 @@ def main():
     tests = [("chain", test_chain), ("tb", test_tb), ("eval", test_eval), ("yaml", test_yaml), ("resume", test_resume),
              ("actor", test_actor_restart), ("nethack", test_nethack), ("intrinsic", test_intrinsic),
              ("default", test_default), ("errors", test_errors), ("mask", test_mask), ("alfworld", test_alfworld),
-             ("search", test_search)]
+             ("search", test_search), ("ranks", test_ranks)]
     with tempfile.TemporaryDirectory(prefix="spur-train-test-") as tmp:
         for name, fn in tests:
             if args.only and name not in args.only.split(","):

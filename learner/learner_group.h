@@ -1,0 +1,47 @@
+// LearnerGroup: the learner ranks of a data-parallel run as one collective. Each rank trains
+// on its own actors' batches; the update sums gradients (and the advantage statistics) over
+// the group, so every rank applies the same update and the parameters stay identical. The
+// learner is written against this interface only: Gloo over TCP on CPUs (c10d's
+// ProcessGroupGloo of the same LibTorch), NCCL on GPUs. Torch-free.
+//
+// Thread-safety: one group per learner process, used by one thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+
+namespace spur {
+
+struct LearnerGroupOptions {
+  int rank = 0;
+  int world_size = 1;
+  // HOST:PORT of the rendezvous store that rank 0 serves and every rank connects to.
+  std::string rendezvous;
+  // The address of this host that the group's own connections use; "" = the rendezvous
+  // host when it is a loopback address (one machine), else the address of this host's name.
+  std::string interface_host;
+  // How long a collective (and the rendezvous) waits for the other ranks. Default: 600 s.
+  double timeout_s = 600;
+};
+
+class LearnerGroup {
+ public:
+  virtual ~LearnerGroup() = default;
+  virtual int rank() const = 0;
+  virtual int worldSize() const = 0;
+  // Sums `data` element-wise over all ranks, in place; afterwards every rank holds the same
+  // bytes. Blocks until every rank has joined. Throws Error(kUnavailable) naming this rank
+  // and the reason when a rank has gone (its connections closed) or the timeout passed;
+  // the group cannot be used after that.
+  virtual void allReduceSum(std::span<float> data) = 0;
+  virtual void allReduceSum(std::span<double> data) = 0;
+};
+
+// Joins the group (blocks until all world_size ranks have joined, at most timeout_s). A
+// group of one rank does nothing. Throws Error(kInvalidArgument) for bad options and
+// Error(kUnavailable) when the rendezvous fails.
+std::unique_ptr<LearnerGroup> joinLearnerGroup(const LearnerGroupOptions& options);
+
+}  // namespace spur
