@@ -51,8 +51,9 @@ int runActor(const ActorRoleOptions& o, const std::atomic<bool>& stop) {
   zmq::context_t ctx(1);
   SocketOptions push_opts;
   push_opts.high_water_mark = static_cast<int>(o.unroll_hwm);
+  push_opts.curve = o.curve;
   auto push = MessageSocket::connect(ctx, SocketKind::kPush, o.unroll_address, push_opts);
-  ParameterSubscriber params(ctx, o.params_address, *policy, o.rank);
+  ParameterSubscriber params(ctx, o.params_address, *policy, o.rank, o.curve);
   if (policy->needsParams() && !params.waitForFirst(stop)) return 0;
   spdlog::info("actor {}: {} {} envs, policy version {}, sending unrolls of {} steps to {}", o.rank, B, o.env.name, params.policyVersion(), T, o.unroll_address);
 

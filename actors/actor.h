@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <memory>
 #include <cstdint>
 #include <string>
 
@@ -12,6 +13,8 @@
 #include "models/model_options.h"
 
 namespace spur {
+
+struct CurveKeys;  // core/curve.h
 
 struct ActorRoleOptions {
   EnvOptions env;
@@ -23,6 +26,7 @@ struct ActorRoleOptions {
   std::string unroll_address;
   std::string params_address;
   int64_t unroll_hwm = 8;
+  std::shared_ptr<const CurveKeys> curve;  // transport.curve: every socket uses CURVE; none = plain
 };
 
 // The seeds of an actor's random streams: env b is created with index rank*B + b, resets

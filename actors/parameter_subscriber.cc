@@ -5,16 +5,17 @@
 namespace spur {
 namespace {
 
-SocketOptions latestOnly() {
+SocketOptions latestOnly(std::shared_ptr<const CurveKeys> curve) {
   SocketOptions o;
   o.latest_only = true;
+  o.curve = std::move(curve);
   return o;
 }
 
 }  // namespace
 
-ParameterSubscriber::ParameterSubscriber(zmq::context_t& ctx, const std::string& address, Policy& policy, int rank)
-    : socket_(MessageSocket::connect(ctx, SocketKind::kSub, address, latestOnly())), address_(address), policy_(policy), rank_(rank) {}
+ParameterSubscriber::ParameterSubscriber(zmq::context_t& ctx, const std::string& address, Policy& policy, int rank, std::shared_ptr<const CurveKeys> curve)
+    : socket_(MessageSocket::connect(ctx, SocketKind::kSub, address, latestOnly(std::move(curve)))), address_(address), policy_(policy), rank_(rank) {}
 
 bool ParameterSubscriber::poll(std::chrono::milliseconds timeout) {
   auto msg = socket_.receive(timeout);

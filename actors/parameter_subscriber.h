@@ -15,8 +15,9 @@ namespace spur {
 
 class ParameterSubscriber {
  public:
-  // Connects a SUB socket to `address`. `rank` names the actor in log lines.
-  ParameterSubscriber(zmq::context_t& ctx, const std::string& address, Policy& policy, int rank);
+  // Connects a SUB socket to `address` (a CURVE client when `curve` is set). `rank` names
+  // the actor in log lines.
+  ParameterSubscriber(zmq::context_t& ctx, const std::string& address, Policy& policy, int rank, std::shared_ptr<const CurveKeys> curve = nullptr);
 
   // Waits up to `timeout` for a parameter message and applies it. Returns whether new
   // parameters were applied.

@@ -59,6 +59,11 @@ struct TransportOptions {
   // buffers keep the policy lag low; the learner's own queue absorbs bursts.
   int64_t unroll_hwm = 2;
   int64_t params_hwm = 2;
+  // CURVE on every socket: encryption and a ZAP allowlist of client keys. The run's keys
+  // live in curve_dir ("" = <run>/curve), created by spur train. Default: false (plain; a
+  // non-loopback bind without CURVE logs a warning).
+  bool curve = false;
+  std::string curve_dir;
 
   template <class B>
   void bind(B& b) {
@@ -69,6 +74,8 @@ struct TransportOptions {
     b.field("rewards_address", rewards_address);
     b.field("unroll_hwm", unroll_hwm);
     b.field("params_hwm", params_hwm);
+    b.field("curve", curve);
+    b.field("curve_dir", curve_dir);
   }
 };
 

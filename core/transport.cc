@@ -1,6 +1,7 @@
 #include "core/transport.h"
 
 #include <kj/exception.h>
+#include <spdlog/spdlog.h>
 
 #include <cerrno>
 #include <cstring>
@@ -62,6 +63,13 @@ MessageSocket::MessageSocket(zmq::context_t& context, SocketKind kind, const Soc
 
 MessageSocket MessageSocket::bind(zmq::context_t& context, SocketKind kind, const std::string& address, const SocketOptions& options) {
   MessageSocket s(context, kind, options);
+  if (options.curve) {
+    s.socket_.set(zmq::sockopt::curve_server, 1);
+    s.socket_.set(zmq::sockopt::curve_secretkey, options.curve->secret_key);
+    s.socket_.set(zmq::sockopt::zap_domain, "spur");
+  } else if (isPublicAddress(address)) {
+    spdlog::warn("transport: {} is reachable from other hosts and not protected (set transport.curve: true)", address);
+  }
   try {
     s.socket_.bind(address);
   } catch (const zmq::error_t& e) {
@@ -75,6 +83,11 @@ MessageSocket MessageSocket::connect(zmq::context_t& context, SocketKind kind, c
   // Queue only to peers that are really connected: otherwise a PUSH to a dead learner
   // would silently fill a pipe instead of giving back-pressure.
   s.socket_.set(zmq::sockopt::immediate, 1);
+  if (options.curve) {
+    s.socket_.set(zmq::sockopt::curve_serverkey, options.curve->server_public_key);
+    s.socket_.set(zmq::sockopt::curve_publickey, options.curve->public_key);
+    s.socket_.set(zmq::sockopt::curve_secretkey, options.curve->secret_key);
+  }
   s.connectAlso(address);
   return s;
 }

@@ -17,6 +17,7 @@
 #include <utility>
 #include <zmq.hpp>
 
+#include "core/curve.h"
 #include "core/status.h"
 
 namespace spur {
@@ -33,6 +34,10 @@ struct SocketOptions {
   bool latest_only = false;
   // Largest message accepted, in bytes; larger ones are refused by ZeroMQ. Default: 1 GiB.
   int64_t max_message_bytes = int64_t{1} << 30;
+  // CURVE (transport.curve): a binding socket is a CURVE server with these keys (its
+  // context needs a ZapAuthenticator), a connecting one a CURVE client of
+  // curve->server_public_key. Default: none (plain).
+  std::shared_ptr<const CurveKeys> curve;
 };
 
 // One received message. Owns the bytes; root() reads them in place.
@@ -53,7 +58,8 @@ class ReceivedMessage {
 class MessageSocket {
  public:
   // Binds (server side) or connects to `address` (e.g. tcp://127.0.0.1:5555). Throws Error
-  // with the address when ZeroMQ refuses it.
+  // with the address when ZeroMQ refuses it. Binding a non-loopback tcp address without
+  // CURVE logs a warning: anyone who can reach it can send and receive.
   static MessageSocket bind(zmq::context_t& context, SocketKind kind, const std::string& address, const SocketOptions& options = {});
   static MessageSocket connect(zmq::context_t& context, SocketKind kind, const std::string& address, const SocketOptions& options = {});
   // Connects this socket to one more address (a SUB then hears every publisher it is

@@ -20,6 +20,7 @@
 
 #include "actors/actor.h"
 #include "core/config.h"
+#include "core/curve.h"
 #include "core/status.h"
 #include "core/transport.h"
 #include "launch/local_llm.h"
@@ -58,6 +59,12 @@ SpurConfig loadRunConfig(const std::string& run_dir) {
 }
 
 std::string selfExe() { return fs::read_symlink("/proc/self/exe").string(); }
+
+// The run's CURVE keys when transport.curve is on (none otherwise); spur train creates them.
+std::shared_ptr<const CurveKeys> runCurveKeys(const SpurConfig& cfg, const fs::path& run_dir, bool create) {
+  if (!cfg.transport.curve) return nullptr;
+  return loadCurveKeys(cfg.transport.curve_dir.empty() ? run_dir / "curve" : fs::path(cfg.transport.curve_dir), create);
+}
 
 // A short, per-run ipc path: socket paths are limited to ~107 bytes.
 std::string autoAddress(const fs::path& run_dir, const char* what) {
@@ -222,6 +229,7 @@ int runTrain(const TrainArgs& args) {
   }
   const bool resuming = fs::exists(run_dir / "checkpoints" / "latest");
   fs::create_directories(run_dir / "logs");
+  runCurveKeys(cfg, run_dir, true);
   {
     YAML::Emitter out;
     out << config::encode(cfg);
@@ -371,6 +379,7 @@ int runLearnerCommand(const std::string& run_dir, int rank) {
     throw Error(StatusCode::kInvalidArgument, "--rank " + std::to_string(rank) + ": learner.world_size is " + std::to_string(cfg.learner.world_size));
   LearnerRoleOptions o;
   o.rank = rank;
+  o.curve = runCurveKeys(cfg, run_dir, false);
   o.run = cfg.run;
   o.run_dir = run_dir;
   o.env = cfg.env;
@@ -394,6 +403,7 @@ int runActorCommand(const std::string& run_dir, int rank) {
   installStopHandlers();
   const SpurConfig cfg = loadRunConfig(run_dir);
   ActorRoleOptions o;
+  o.curve = runCurveKeys(cfg, run_dir, false);
   o.env = cfg.env;
   o.model = cfg.model;
   o.actors = cfg.actors;
@@ -410,6 +420,7 @@ int runRewardLearnerCommand(const std::string& run_dir) {
   installStopHandlers();
   const SpurConfig cfg = loadRunConfig(run_dir);
   RewardLearnerRoleOptions o;
+  o.curve = runCurveKeys(cfg, run_dir, false);
   o.reward = cfg.reward;
   o.prompt = cfg.llm.prompt;
   for (int r = 0; r < cfg.learner.world_size; ++r) o.messages_addresses.push_back(rankAddress(cfg.transport.messages_address, r));
@@ -443,6 +454,7 @@ int runLlmServerCommand(const LlmServerArgs& a) {
     o.store_path = (fs::path(a.run_dir) / "labels.sqlite").string();
     o.tb_dir = (fs::path(a.run_dir) / "tb" / "llm_server").string();
     o.report_interval_s = std::max(cfg.run.progress_interval_s, 1.0);
+    o.curve = runCurveKeys(cfg, a.run_dir, false);
   }
   if (!a.address.empty()) o.address = a.address;
   if (!a.store.empty()) o.store_path = a.store;
@@ -479,6 +491,15 @@ void addTrainCommands(CLI::App& app) {
   auto* rl = app.add_subcommand("reward-learner", "Reward learner role (started by spur train)");
   rl->add_option("--run-dir", *rl_dir, "Run directory holding config.yaml")->required();
   rl->callback([rl_dir] { std::exit(runRewardLearnerCommand(*rl_dir)); });
+
+  auto key_prefix = std::make_shared<std::string>();
+  auto* keys = app.add_subcommand("curve-keys", "Write a CURVE key pair PREFIX.pub / PREFIX.key (transport.curve: add PREFIX.pub to a run's curve/allowlist)");
+  keys->add_option("prefix", *key_prefix, "Path prefix of the two files")->required();
+  keys->callback([key_prefix] {
+    writeCurveKeyPair(*key_prefix);
+    std::printf("%s.pub, %s.key written\n", key_prefix->c_str(), key_prefix->c_str());
+    std::exit(0);
+  });
 
   auto largs = std::make_shared<LlmServerArgs>();
   auto* llm = app.add_subcommand("llm-server", "LLM annotation server role (started by spur train, or standalone with --config)");

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "core/process_tuning.h"
+#include "core/curve.h"
 #include "core/schema/spur.capnp.h"
 #include "core/tensorboard.h"
 #include "core/transport.h"
@@ -121,15 +122,18 @@ int runLearner(const LearnerRoleOptions& o, const std::atomic<bool>& stop) {
   }
 
   zmq::context_t ctx(1);
+  std::optional<ZapAuthenticator> zap;  // before the first CURVE bind on this context
+  if (o.curve) zap.emplace(ctx, o.curve->allowed);
   UnrollLayout layout{T, B, A, net->stateSize(), env_spec.masked_actions, spec};
   UnrollReceiver receiver(ctx, o.unroll_address, static_cast<int>(o.unroll_hwm), layout, static_cast<std::size_t>(o.learner.queue_unrolls),
-                          o.learner.max_policy_lag);
+                          o.learner.max_policy_lag, o.curve);
   receiver.setPolicyVersion(static_cast<uint64_t>(counters.updates));
   // Only rank 0 publishes: the ranks' parameters are the same.
   std::optional<MessageSocket> pub;
   if (leader) {
     SocketOptions pub_opts;
     pub_opts.high_water_mark = static_cast<int>(o.params_hwm);
+    pub_opts.curve = o.curve;
     pub.emplace(MessageSocket::bind(ctx, SocketKind::kPub, o.params_address, pub_opts));
   }
   auto publish = [&] {
@@ -151,9 +155,11 @@ int runLearner(const LearnerRoleOptions& o, const std::atomic<bool>& stop) {
   if (intrinsic) {
     SocketOptions mo;
     mo.high_water_mark = 1000;
+    mo.curve = o.curve;
     messages_pub.emplace(MessageSocket::bind(ctx, SocketKind::kPub, o.messages_address, mo));
     SocketOptions ro;
     ro.latest_only = true;
+    ro.curve = o.curve;
     rewards_sub.emplace(MessageSocket::connect(ctx, SocketKind::kSub, o.rewards_address, ro));
     spdlog::info("learner: intrinsic reward '{}': new messages to {}, reward tables from {}", enumName(o.reward.type), o.messages_address, o.rewards_address);
   }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <memory>
 #include <string>
 
 #include "core/run_options.h"
@@ -12,6 +13,8 @@
 #include "models/model_options.h"
 
 namespace spur {
+
+struct CurveKeys;  // core/curve.h
 
 struct LearnerRoleOptions {
   RunOptions run;
@@ -27,6 +30,7 @@ struct LearnerRoleOptions {
   std::string messages_address, rewards_address;  // used when reward.type != none
   int64_t unroll_hwm = 8, params_hwm = 2;
   std::string resolved_config;  // YAML text, logged to TensorBoard
+  std::shared_ptr<const CurveKeys> curve;  // transport.curve: every socket uses CURVE; none = plain
 };
 
 // Trains until run.total_frames (exit code 0) or until `stop` (checkpoint, exit code 0).

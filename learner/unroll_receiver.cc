@@ -101,10 +101,11 @@ Status readUnroll(schema::Unroll::Reader u, const UnrollLayout& L, UnrollData* o
 }
 
 UnrollReceiver::UnrollReceiver(zmq::context_t& ctx, const std::string& address, int high_water_mark, UnrollLayout layout,
-                               std::size_t capacity, int64_t max_policy_lag)
+                               std::size_t capacity, int64_t max_policy_lag, std::shared_ptr<const CurveKeys> curve)
     : socket_(MessageSocket::bind(ctx, SocketKind::kPull, address, [&] {
         SocketOptions o;
         o.high_water_mark = high_water_mark;
+        o.curve = curve;
         return o;
       }())),
       layout_(std::move(layout)),

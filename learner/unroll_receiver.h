@@ -62,9 +62,10 @@ struct ReceiverCounters {
 
 class UnrollReceiver {
  public:
-  // Binds a PULL socket at `address` and starts the receiving thread.
+  // Binds a PULL socket at `address` (a CURVE server when `curve` is set) and starts the
+  // receiving thread.
   UnrollReceiver(zmq::context_t& ctx, const std::string& address, int high_water_mark, UnrollLayout layout, std::size_t capacity,
-                 int64_t max_policy_lag);
+                 int64_t max_policy_lag, std::shared_ptr<const CurveKeys> curve = nullptr);
   // Stops and joins the thread.
   ~UnrollReceiver();
 

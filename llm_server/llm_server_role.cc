@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/curve.h"
 #include "core/schema/spur.capnp.h"
 #include "core/tensorboard.h"
 #include "core/transport.h"
@@ -174,9 +175,12 @@ int runLlmServer(const LlmServerRoleOptions& o, const std::atomic<bool>& stop) {
   if (!o.tb_dir.empty()) tb = std::make_unique<TensorBoardWriter>(o.tb_dir);
 
   zmq::context_t ctx(1);
+  std::optional<ZapAuthenticator> zap;  // before the CURVE bind on this context
+  if (o.curve) zap.emplace(ctx, o.curve->allowed);
   SocketOptions so;
   so.high_water_mark = 1000;
   so.max_message_bytes = 64 << 20;
+  so.curve = o.curve;
   auto router = MessageSocket::bind(ctx, SocketKind::kRouter, o.address, so);
   spdlog::info("llm_server: {} backend (model {}), prompt {}, label store {} ({} labels), listening on {}", L.backend, backend->model(), L.prompt,
                o.store_path, store->size(), router.lastEndpoint());

@@ -7,11 +7,14 @@
 #pragma once
 
 #include <atomic>
+#include <memory>
 #include <string>
 
 #include "llm_server/llm_options.h"
 
 namespace spur {
+
+struct CurveKeys;  // core/curve.h
 
 struct LlmServerRoleOptions {
   LlmOptions llm;
@@ -20,6 +23,7 @@ struct LlmServerRoleOptions {
   std::string prompts_dir;  // where <template>.yaml files are
   std::string tb_dir;       // TensorBoard event files (annotator/...); empty = none
   double report_interval_s = 10;  // progress line and TensorBoard scalars
+  std::shared_ptr<const CurveKeys> curve;  // transport.curve: the ROUTER is a CURVE server; none = plain
 };
 
 // Runs until `stop`; returns the exit code. Throws Error when the socket, the store or the

@@ -12,6 +12,7 @@
 #include <random>
 #include <vector>
 
+#include "core/curve.h"
 #include "core/schema/spur.capnp.h"
 #include "core/status.h"
 #include "core/tensorboard.h"
@@ -79,13 +80,17 @@ int runRewardLearner(const RewardLearnerRoleOptions& o, const std::atomic<bool>&
   const bool ask_llm = model->asksLlm();
 
   zmq::context_t ctx(1);
+  std::optional<ZapAuthenticator> zap;  // before the first CURVE bind on this context
+  if (o.curve) zap.emplace(ctx, o.curve->allowed);
   SocketOptions so;
   so.high_water_mark = 1000;
+  so.curve = o.curve;
   if (o.messages_addresses.empty()) throw Error(StatusCode::kInvalidArgument, "reward_learner: no learner message address");
   auto messages = MessageSocket::connect(ctx, SocketKind::kSub, o.messages_addresses[0], so);
   for (std::size_t i = 1; i < o.messages_addresses.size(); ++i) messages.connectAlso(o.messages_addresses[i]);
   SocketOptions po;
   po.high_water_mark = 4;
+  po.curve = o.curve;
   auto rewards = MessageSocket::bind(ctx, SocketKind::kPub, o.rewards_address, po);
   std::optional<MessageSocket> llm;
   if (ask_llm) llm.emplace(MessageSocket::connect(ctx, SocketKind::kDealer, o.llm_address, so));

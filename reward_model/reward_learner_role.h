@@ -8,6 +8,7 @@
 #pragma once
 
 #include <atomic>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -16,12 +17,15 @@
 
 namespace spur {
 
+struct CurveKeys;  // core/curve.h
+
 struct RewardLearnerRoleOptions {
   RewardOptions reward;
   std::string prompt;            // template id the llm_server labels with (llm.prompt)
   std::vector<std::string> messages_addresses;  // each learner rank's PUB of new messages (connect)
   std::string rewards_address;   // our PUB of reward tables (bind)
   std::string llm_address;       // the llm_server's ROUTER (connect); unused for offline_labels
+  std::shared_ptr<const CurveKeys> curve;  // transport.curve: every socket uses CURVE; none = plain
   std::string tb_dir;            // TensorBoard (reward_model/...); empty = none
   std::string checkpoint_dir;    // model state, resumed from at start; empty = none
   double checkpoint_interval_s = 120;

@@ -20,6 +20,9 @@
   ranks     learner.world_size 2 (Gloo on CPU): the chain is solved, both ranks end with the same
             parameter digest, one TensorBoard; a SIGKILLed rank stops the run with an error naming
             it, and the relaunched run resumes from rank 0's checkpoint; bad rank settings
+  curve     transport.curve over tcp: a run trains with every socket encrypted; an actor started
+            with keys outside the run's allowlist is refused (logged), gets no parameters and
+            sends nothing; a public bind without CURVE warns
   search    web search: a world generated on first use, the candidate policy trains on ReSeek's
             reward with EM/F1/judge metrics in TensorBoard; spur eval with the network, random,
             top-document and LLM (raw text turns through llama.cpp) policies; ONI labels of
@@ -206,6 +209,56 @@ def test_ranks(spur, repo, tmp):
         r = train(spur, repo, "ci_chain.yaml", tmp, "run.name=ranks_bad", *overrides)
         check("ranks: %s is refused before launch naming '%s'" % (" ".join(overrides), needle),
               r.returncode != 0 and needle in r.stderr and not os.path.exists(os.path.join(tmp, "ranks_bad")), r.stderr[-800:])
+
+
+def test_curve(spur, repo, tmp):
+    import socket
+
+    def port():
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        p = s.getsockname()[1]
+        s.close()
+        return p
+
+    addrs = ["transport.%s_address=tcp://127.0.0.1:%d" % (k, port()) for k in ("unroll", "params")]
+    run = os.path.join(tmp, "curve")
+    p = start(spur, repo, "ci_chain.yaml", tmp, "run.name=curve", "transport.curve=true", "run.total_frames=0", *addrs)
+    started = wait_for(lambda: os.path.exists(os.path.join(run, "checkpoints", "latest")) or
+                       "progress:" in (open(os.path.join(run, "logs", "learner-0.log")).read() if os.path.exists(os.path.join(run, "logs", "learner-0.log")) else ""), 60)
+    # A stranger: the run's config, its own keys (not in the run's allowlist).
+    stranger = os.path.join(tmp, "curve_stranger")
+    os.makedirs(stranger, exist_ok=True)
+    os.makedirs(os.path.join(stranger, "keys"), exist_ok=True)
+    subprocess.run([spur, "curve-keys", os.path.join(stranger, "keys", "run")], check=True, capture_output=True)
+    with open(os.path.join(stranger, "keys", "run.pub")) as f:
+        stranger_pub = f.read().strip()
+    with open(os.path.join(stranger, "keys", "allowlist"), "w") as f:
+        f.write(stranger_pub + "\n")
+    with open(os.path.join(run, "curve", "run.pub")) as f, open(os.path.join(stranger, "keys", "server.pub"), "w") as g:
+        g.write(f.read())
+    # It knows the run's server key (as if copied), not its secret.
+    config = re.sub(r"^(\s*)curve_dir: .*$", r"\1curve_dir: " + os.path.join(stranger, "keys"), open(os.path.join(run, "config.yaml")).read(), flags=re.M)
+    with open(os.path.join(stranger, "config.yaml"), "w") as f:
+        f.write(config)
+    intruder = subprocess.Popen([spur, "actor", "--run-dir", stranger, "--rank", "1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    log = os.path.join(run, "logs", "learner-0.log")
+    refused = wait_for(lambda: "refused a peer" in open(log).read(), 30)
+    time.sleep(2)
+    intruder.send_signal(signal.SIGTERM)
+    iout, ierr = intruder.communicate(timeout=30)
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=120)
+    s = summary(tmp, "curve") if os.path.exists(os.path.join(run, "summary.json")) else {}
+    text = open(log).read()
+    check("curve: a run with every socket under CURVE trains (%s updates, return %.3f)" % (s.get("updates"), s.get("mean_return_100", 0)),
+          started and s.get("updates", 0) > 5 and oct(os.stat(os.path.join(run, "curve", "run.key")).st_mode & 0o777) == "0o600", out[-800:] + err[-800:])
+    check("curve: an actor with keys outside the allowlist is refused and logged, and got no parameters",
+          refused and stranger_pub in text and "policy version" not in ierr + iout and s.get("dropped_malformed", 1) == 0,
+          "refused %s; intruder: %s" % (refused, (iout + ierr)[-800:]))
+    r = train(spur, repo, "ci_chain.yaml", tmp, "run.name=curve_public", "run.total_frames=2000", "transport.unroll_address=tcp://0.0.0.0:%d" % port())
+    warned = "not protected" in open(os.path.join(tmp, "curve_public", "logs", "learner-0.log")).read() if r.returncode == 0 else False
+    check("curve: binding a public address without CURVE warns", r.returncode == 0 and warned, r.stderr[-800:])
 
 
 def test_actor_restart(spur, repo, tmp):
@@ -624,7 +677,7 @@ def main():
     tests = [("chain", test_chain), ("tb", test_tb), ("eval", test_eval), ("yaml", test_yaml), ("resume", test_resume),
              ("actor", test_actor_restart), ("nethack", test_nethack), ("intrinsic", test_intrinsic),
              ("default", test_default), ("errors", test_errors), ("mask", test_mask), ("alfworld", test_alfworld),
-             ("search", test_search), ("ranks", test_ranks)]
+             ("search", test_search), ("ranks", test_ranks), ("curve", test_curve)]
     with tempfile.TemporaryDirectory(prefix="spur-train-test-") as tmp:
         for name, fn in tests:
             if args.only and name not in args.only.split(","):
