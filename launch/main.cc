@@ -11,6 +11,7 @@
 #include "core/process_tuning.h"
 #include "core/status.h"
 #include "launch/alfworld_generate.h"
+#include "launch/slurm/slurm_job.h"
 #include "launch/retrieve_server.h"
 #include "launch/search_generate.h"
 #include "launch/annotate.h"
@@ -49,6 +50,7 @@ int main(int argc, char** argv) {
   app.parse_complete_callback([&] { spur::throwIfError(spur::initLogging({log_level, "", "spur"})); });
   spur::addRolloutCommand(app);
   spur::addTrainCommands(app);
+  spur::addLaunchCommands(app);
   spur::addAnnotateCommand(app);
   spur::addEvalCommands(app);
   spur::addAlfworldGenerateCommand(app);

@@ -8,6 +8,7 @@
 #include "actors/actor_options.h"
 #include "core/run_options.h"
 #include "envs/env_registry.h"
+#include "launch/slurm/slurm_options.h"
 #include "learner/learner_options.h"
 #include "llm_server/llm_options.h"
 #include "models/model_options.h"
@@ -23,6 +24,7 @@ struct SpurConfig {
   ActorOptions actors;
   TransportOptions transport;
   LlmOptions llm;
+  SlurmOptions slurm;  // only `spur launch slurm` reads it
 
   template <class B>
   void bind(B& b) {
@@ -34,6 +36,7 @@ struct SpurConfig {
     b.field("actors", actors);
     b.field("transport", transport);
     b.field("llm", llm);
+    b.field("slurm", slurm);
   }
 };
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstring>
 #include <span>
 
 namespace spur {
@@ -63,13 +64,40 @@ void AppoTrainer::setLearningRate(double lr) {
 // std() (the sum, then the squared deviations from the group's mean), in double.
 torch::Tensor AppoTrainer::normalisedAdvantages(const torch::Tensor& adv) {
   if (!group_ || group_->worldSize() == 1) return (adv - adv.mean()) / adv.std().clamp_min(1e-3);
-  std::array<double, 2> sum_n{adv.sum().item<double>(), static_cast<double>(adv.numel())};
-  group_->allReduceSum(sum_n);
+  const auto sum_n = sumOverGroup({adv.sum().item<double>(), static_cast<double>(adv.numel())});
   const double mean = sum_n[0] / sum_n[1];
-  std::array<double, 1> squares{(adv.to(torch::kFloat64) - mean).pow(2).sum().item<double>()};
-  group_->allReduceSum(squares);
-  const double std = sum_n[1] > 1 ? std::sqrt(squares[0] / (sum_n[1] - 1)) : 0.0;
+  const double squares = sumOverGroup({(adv.to(torch::kFloat64) - mean).pow(2).sum().item<double>()})[0];
+  const double std = sum_n[1] > 1 ? std::sqrt(squares / (sum_n[1] - 1)) : 0.0;
   return (adv - mean) / std::max(std, 1e-3);
+}
+
+// Through a tensor on the net's device: a GPU group reduces GPU memory.
+std::vector<double> AppoTrainer::sumOverGroup(std::vector<double> values) {
+  if (!group_ || group_->worldSize() == 1 || values.empty()) return values;
+  torch::Tensor t = torch::tensor(values, torch::kFloat64).to(device()).contiguous();
+  group_->allReduceSum(std::span<double>(t.data_ptr<double>(), values.size()));
+  t = t.cpu();
+  std::memcpy(values.data(), t.data_ptr<double>(), values.size() * sizeof(double));
+  return values;
+}
+
+torch::Device AppoTrainer::device() const {
+  const auto params = net_->parameters();
+  return params.empty() ? torch::Device(torch::kCPU) : params.front().device();
+}
+
+TrainBatch onDevice(const TrainBatch& b, torch::Device device) {
+  auto to = [&](const torch::Tensor& t) { return t.defined() ? t.to(device) : t; };
+  TrainBatch out;
+  for (const auto& [name, t] : b.obs) out.obs[name] = to(t);
+  out.action_mask = to(b.action_mask);
+  out.actions = to(b.actions);
+  out.behaviour_logits = to(b.behaviour_logits);
+  out.behaviour_logp = to(b.behaviour_logp);
+  out.rewards = to(b.rewards);
+  out.dones = to(b.dones);
+  out.initial_state = to(b.initial_state);
+  return out;
 }
 
 // One flat fp32 buffer: one collective per update whatever the number of parameter tensors.
@@ -109,7 +137,8 @@ void AppoTrainer::broadcastParameters() {
   }
 }
 
-TrainStats AppoTrainer::step(const TrainBatch& b) {
+TrainStats AppoTrainer::step(const TrainBatch& batch) {
+  const TrainBatch b = onDevice(batch, device());
   const int64_t T = b.actions.size(0);
   // Recurrence over all T+1 observations; step t+1 starts a new episode when done[t].
   auto resets = torch::cat({torch::zeros_like(b.dones.slice(0, 0, 1)), b.dones}, 0);

@@ -37,6 +37,9 @@ struct TrainBatch {
   torch::Tensor initial_state;     // [B, S]
 };
 
+// `b` with every tensor on `device` (the same tensors when they are there already).
+TrainBatch onDevice(const TrainBatch& b, torch::Device device);
+
 // The APPO loss of one batch, given the current policy's masked log-probabilities and
 // values and the V-trace targets (IMPALA's V-trace + PPO's clipped surrogate, as
 // sample-factory's APPO):
@@ -80,7 +83,11 @@ class AppoTrainer {
   void setGroup(LearnerGroup* group) { group_ = group; }
   // Copies rank 0's parameters to every rank of the group (a collective: every rank calls it).
   void broadcastParameters();
-  // One gradient step on `batch`.
+  // The element-wise sum of `values` over the group (a collective); `values` itself alone.
+  std::vector<double> sumOverGroup(std::vector<double> values);
+  // Where the net's parameters are; step() moves each batch there.
+  torch::Device device() const;
+  // One gradient step on `batch` (moved to device() first when it is elsewhere).
   TrainStats step(const TrainBatch& batch);
   // The optimiser's learning rate from now on (the learner's schedule sets it per step).
   void setLearningRate(double lr);

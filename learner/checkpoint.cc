@@ -74,7 +74,7 @@ bool CheckpointStore::loadLatest(AppoTrainer& trainer, LearnerCounters* c) const
   if (file.empty()) return false;
   torch::serialize::InputArchive archive;
   try {
-    archive.load_from(file);
+    archive.load_from(file, trainer.device());  // a GPU run resumes on its GPU, a CPU run on the CPU
     readWeights(archive, trainer.net());
     torch::serialize::InputArchive opt;
     archive.read("optimizer", opt);
@@ -97,7 +97,7 @@ bool CheckpointStore::loadLatest(AppoTrainer& trainer, LearnerCounters* c) const
 void loadPolicyWeights(const std::string& file, PolicyNetImpl& net) {
   try {
     torch::serialize::InputArchive archive;
-    archive.load_from(file);
+    archive.load_from(file, torch::kCPU);  // policies play on the CPU, whatever trained them
     readWeights(archive, net);
   } catch (const c10::Error& e) {
     throw Error(StatusCode::kDataLoss, "checkpoint " + file + " does not hold this run's network: " + e.what_without_backtrace());

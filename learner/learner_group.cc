@@ -89,12 +89,19 @@ class GlooGroup : public LearnerGroup {
 
 }  // namespace
 
+#ifndef SPUR_CUDA
+std::unique_ptr<LearnerGroup> joinNcclGroup(const LearnerGroupOptions&) {
+  throw Error(StatusCode::kFailedPrecondition, "learner ranks on CUDA devices need NCCL: this spur is built against a CPU LibTorch (build with SPUR_CUDA=1 ./spur build)");
+}
+#endif
+
 std::unique_ptr<LearnerGroup> joinLearnerGroup(const LearnerGroupOptions& o) {
   if (o.world_size < 1) throw Error(StatusCode::kInvalidArgument, "learner.world_size must be >= 1");
   if (o.rank < 0 || o.rank >= o.world_size)
     throw Error(StatusCode::kInvalidArgument, "learner rank " + std::to_string(o.rank) + " is outside learner.world_size " + std::to_string(o.world_size));
   if (o.timeout_s <= 0) throw Error(StatusCode::kInvalidArgument, "learner.dist_timeout_s must be > 0");
   if (o.world_size == 1) return std::make_unique<SingleRank>();
+  if (o.cuda_device >= 0) return joinNcclGroup(o);
   return std::make_unique<GlooGroup>(o);
 }
 

@@ -24,6 +24,10 @@ struct LearnerGroupOptions {
   std::string interface_host;
   // How long a collective (and the rendezvous) waits for the other ranks. Default: 600 s.
   double timeout_s = 600;
+  // -1: the ranks' buffers are in host memory (Gloo over TCP). N >= 0: in the memory of
+  // CUDA device N (NCCL; only in the CUDA build): NCCL's unique id goes from rank 0 to the
+  // others over ZeroMQ at the rendezvous address.
+  int cuda_device = -1;
 };
 
 class LearnerGroup {
@@ -32,7 +36,7 @@ class LearnerGroup {
   virtual int rank() const = 0;
   virtual int worldSize() const = 0;
   // Sums `data` element-wise over all ranks, in place; afterwards every rank holds the same
-  // bytes. Blocks until every rank has joined. Throws Error(kUnavailable) naming this rank
+  // bytes. `data` lies in host memory for a CPU group, in the GPU's memory for a GPU group. Blocks until every rank has joined. Throws Error(kUnavailable) naming this rank
   // and the reason when a rank has gone (its connections closed) or the timeout passed;
   // the group cannot be used after that.
   virtual void allReduceSum(std::span<float> data) = 0;
@@ -43,5 +47,9 @@ class LearnerGroup {
 // group of one rank does nothing. Throws Error(kInvalidArgument) for bad options and
 // Error(kUnavailable) when the rendezvous fails.
 std::unique_ptr<LearnerGroup> joinLearnerGroup(const LearnerGroupOptions& options);
+
+// The NCCL group of joinLearnerGroup for options.cuda_device >= 0 (learner/nccl_group.cc in
+// the CUDA build; Error(kFailedPrecondition) in the CPU build).
+std::unique_ptr<LearnerGroup> joinNcclGroup(const LearnerGroupOptions& options);
 
 }  // namespace spur

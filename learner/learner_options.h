@@ -39,6 +39,9 @@ struct LearnerOptions {
   int64_t max_policy_lag = 10000;  // unrolls more than this many updates old are dropped
   int64_t queue_unrolls = 8;       // bounded queue of received unrolls (more = more policy lag)
   int64_t threads = 2;             // LibTorch intra-op threads of the learner's update
+  // Where the update runs: "cpu", "cuda" (rank r of a host on GPU r % GPUs) or "cuda:N".
+  // CUDA needs the CUDA build (SPUR_CUDA=1 ./spur build); ranks on GPUs all-reduce with NCCL.
+  std::string device = "cpu";
   // Data parallelism: world_size learner ranks, each with its share of the actors (actor i
   // feeds rank i % world_size) and its own batch of batch_size samples; every update
   // averages the ranks' gradients, so one update trains on world_size x batch_size samples.
@@ -72,6 +75,7 @@ struct LearnerOptions {
     b.field("max_policy_lag", max_policy_lag);
     b.field("queue_unrolls", queue_unrolls);
     b.field("threads", threads);
+    b.field("device", device);
     b.field("world_size", world_size);
     b.field("dist_address", dist_address);
     b.field("dist_interface", dist_interface);

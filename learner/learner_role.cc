@@ -55,12 +55,38 @@ class RateWindow {
   std::deque<std::pair<Clock::time_point, int64_t>> samples_;
 };
 
+// learner.device for this rank: "cuda" = GPU rank % GPUs of this host.
+torch::Device learnerDevice(const std::string& name, int rank) {
+  if (name == "cpu") return torch::kCPU;
+  if (name != "cuda" && name.rfind("cuda:", 0) != 0) throw Error(StatusCode::kInvalidArgument, "learner.device: '" + name + "' (valid: cpu, cuda, cuda:N)");
+  const int64_t gpus = static_cast<int64_t>(torch::cuda::device_count());
+  if (gpus == 0)
+    throw Error(StatusCode::kFailedPrecondition, "learner.device: '" + name + "' but no CUDA device is visible" +
+#ifdef SPUR_CUDA
+                                                     std::string(" (CUDA_VISIBLE_DEVICES, driver)")
+#else
+                                                     std::string(" (this spur uses a CPU LibTorch: build it with SPUR_CUDA=1 ./spur build)")
+#endif
+    );
+  int64_t index = rank % gpus;
+  if (name != "cuda") {
+    try {
+      index = std::stoll(name.substr(5));
+    } catch (const std::exception&) {
+      index = -1;
+    }
+    if (index < 0 || index >= gpus)
+      throw Error(StatusCode::kInvalidArgument, "learner.device: '" + name + "' (this host has " + std::to_string(gpus) + " CUDA devices)");
+  }
+  return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(index));
+}
+
 // xxh3 of the parameters' bytes, in order: equal digests = bit-identical parameters.
 uint64_t parameterDigest(PolicyNetImpl& net) {
   XXH3_state_t* state = XXH3_createState();
   XXH3_64bits_reset(state);
   for (const auto& p : net.parameters()) {
-    const torch::Tensor c = p.detach().contiguous();
+    const torch::Tensor c = p.detach().cpu().contiguous();
     XXH3_64bits_update(state, c.data_ptr(), static_cast<std::size_t>(c.numel()) * c.element_size());
   }
   const uint64_t digest = XXH3_64bits_digest(state);
@@ -96,6 +122,9 @@ int runLearner(const LearnerRoleOptions& o, const std::atomic<bool>& stop) {
   const auto& spec = env_spec.observations;
   const int64_t A = env_spec.actions.size();
   auto net = makePolicyNet(o.model, spec, A);
+  const int world = static_cast<int>(o.learner.world_size);
+  const torch::Device device = learnerDevice(o.learner.device, o.rank);
+  net->to(device);  // before the optimiser takes the parameters
   AppoTrainer trainer(net, o.learner);
   spdlog::info("learner: model {} with {} parameters, {} MACs per step", enumName(o.model.type), parameterCount(*net), net->macsPerStep());
   spdlog::info("learner: {} LibTorch threads, OpenBLAS kernels for {}", o.learner.threads, openBlasCore().empty() ? "(none loaded)" : openBlasCore());
@@ -106,14 +135,13 @@ int runLearner(const LearnerRoleOptions& o, const std::atomic<bool>& stop) {
 
   // Data parallelism: every rank loads the same checkpoint (the run directory is shared);
   // rank 0's parameters and counters are then everyone's.
-  const int world = static_cast<int>(o.learner.world_size);
   const bool leader = o.rank == 0;
-  auto group = joinLearnerGroup({o.rank, world, o.learner.dist_address, o.learner.dist_interface, o.learner.dist_timeout_s});
+  auto group = joinLearnerGroup({o.rank, world, o.learner.dist_address, o.learner.dist_interface, o.learner.dist_timeout_s,
+                                 device.is_cuda() ? static_cast<int>(device.index()) : -1});
   if (world > 1) {
     trainer.setGroup(group.get());
     trainer.broadcastParameters();
-    std::array<double, 2> leader_counters{leader ? static_cast<double>(counters.updates) : 0.0, leader ? static_cast<double>(counters.frames) : 0.0};
-    group->allReduceSum(leader_counters);
+    const auto leader_counters = trainer.sumOverGroup({leader ? static_cast<double>(counters.updates) : 0.0});
     if (static_cast<int64_t>(leader_counters[0]) != counters.updates)
       throw Error(StatusCode::kFailedPrecondition, "learner rank " + std::to_string(o.rank) + " loaded the checkpoint of update " + std::to_string(counters.updates) +
                                                        ", rank 0 that of update " + std::to_string(static_cast<int64_t>(leader_counters[0])) +
@@ -232,10 +260,9 @@ int runLearner(const LearnerRoleOptions& o, const std::atomic<bool>& stop) {
       try {
         // Episodes of all ranks; counted before the step so that a failure leaves the
         // parameters and the counters at the same update.
-        std::array<double, 1> episodes_all{static_cast<double>(new_episodes)};
-        group->allReduceSum(episodes_all);
+        const double episodes_all = trainer.sumOverGroup({static_cast<double>(new_episodes)})[0];
         stats = trainer.step(assembled.batch);
-        counters.episodes += static_cast<int64_t>(episodes_all[0]);
+        counters.episodes += static_cast<int64_t>(episodes_all);
         new_episodes = 0;
       } catch (const Error& e) {
         if (e.status().code() != StatusCode::kUnavailable || world == 1) throw;
