@@ -91,9 +91,10 @@ std::string slurmJobScript(const SpurConfig& cfg, const SlurmJobInputs& in) {
   if (own_llm) o << "srun --het-group=3 bash -c " << quoted(s.llm_server_command) << " &\nSTEPS+=($!)\n";
   if (services)
     o << "# llm_server, reward learner and a local LLM server: every command spur train would start but the learner and actors.\n"
-      << "srun --het-group=2 bash -c 'grep -v -e \"^#\" -e \" learner --run-dir \" -e \" actor --run-dir \" \"$0/slurm/commands-$SLURM_JOB_ID.txt\" |"
-         " while read -r c; do case \"$c\" in *\" llm-server \"*) l=llm_server;; *\" reward-learner \"*) l=reward_learner;; *) l=llama_server;; esac;"
-         " $c >> \"$0/logs/$l-0.log\" 2>&1 & done; wait' \"$RUN\" &\nSTEPS+=($!)\n";
+      << "# The task forwards SIGTERM to them and waits: an orphaned role would outlive the job.\n"
+      << "srun --het-group=2 bash -c 'pids=(); while read -r c; do case \"$c\" in *\" llm-server \"*) l=llm_server;; *\" reward-learner \"*) l=reward_learner;;"
+         " *) l=llama_server;; esac; $c >> \"$0/logs/$l-0.log\" 2>&1 & pids+=($!); done < <(grep -v -e \"^#\" -e \" learner --run-dir \" -e \" actor --run-dir \""
+         " \"$0/slurm/commands-$SLURM_JOB_ID.txt\"); trap \"kill -TERM ${pids[*]} 2>/dev/null\" TERM INT; wait; wait' \"$RUN\" &\nSTEPS+=($!)\n";
   o << "# Each task appends to its log in the run directory, as under spur train.\n"
     << "srun --het-group=1 bash -c 'exec \"$0\" actor --run-dir \"$1\" --rank \"$SLURM_PROCID\" >> \"$1/logs/actor-$SLURM_PROCID.log\" 2>&1' \"$SPUR\" \"$RUN\" &\n"
     << "STEPS+=($!)\n"

@@ -2,8 +2,9 @@
 the compute nodes as network namespaces on a bridge (each slurmd entered with nsenter --net,
 so job steps run inside its namespace and reach each other over tcp like separate hosts).
 
-  hetjob   learner ranks (2, Gloo) on node n1, actors on node n2: trains to the end, writes
-           TensorBoard, the ranks end bit-identical; all sockets are tcp between the namespaces
+  hetjob   learner ranks (2, Gloo) on node n1, actors on node n2, llm_server + reward learner
+           (ONI-Retrieval, rules backend) on n3: trains to the end, writes TensorBoard, labels
+           reach the learner, the ranks end bit-identical; every socket is tcp between namespaces
   requeue  a running job requeued with scontrol resumes from its checkpoint (SLURM_RESTART_COUNT=1)
   errors   bad slurm.* settings are refused naming the key
 
@@ -24,7 +25,7 @@ import time
 RESULTS = []
 PREFIX = "spurt"          # namespaces spurt_n1.., bridge spurtbr0, veths spurtvh1..
 NET = "10.79.0"           # nodes NET.1.., the head (slurmctld) NET.254
-NODES = 2
+NODES = 3
 
 
 def check(name, ok, detail=""):
@@ -42,7 +43,11 @@ def sh(*cmd, check_rc=True, env=None, timeout=60):
 
 def netns_down():
     for i in range(1, NODES + 1):
-        sh("ip", "netns", "del", "%s_n%d" % (PREFIX, i), check_rc=False)
+        ns = "%s_n%d" % (PREFIX, i)
+        # Whatever still runs in a node (a role a job left behind) would keep it alive.
+        for pid in sh("ip", "netns", "pids", ns, check_rc=False).stdout.split():
+            sh("kill", "-9", pid, check_rc=False)
+        sh("ip", "netns", "del", ns, check_rc=False)
     sh("ip", "link", "del", PREFIX + "br0", check_rc=False)
 
 
@@ -184,7 +189,8 @@ def read(path):
 
 def test_hetjob(spur, repo, slurm, runs):
     job, r = submit(spur, repo, slurm, "ci_chain.yaml", "run.dir=" + runs, "run.name=het", "run.total_frames=60000",
-                    "learner.world_size=2", "slurm.learner_cpus_per_rank=1")
+                    "learner.world_size=2", "slurm.learner_cpus_per_rank=1", "slurm.service_cpus=1", "reward.type=retrieval",
+                    "reward.int_coeff=0.1", "llm.backend=rules", "llm.rules=[{pattern: end of the chain, label: helpful}]")
     st = slurm.wait_state(job, ("COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL"), 300) if job else ""
     run = os.path.join(runs, "het")
     out = read(os.path.join(run, "slurm", "job-%s.out" % job))
@@ -202,6 +208,20 @@ def test_hetjob(spur, repo, slurm, runs):
           and ("tcp://%s.1:29500" % NET) in learner0 and ("tcp://%s.1:29501" % NET) in learner1 and len(events) == 1
           and steps and max(steps) == s["frames"],
           "stdout %s stderr %s\njob output:\n%s\nlearner-0:\n%s" % (r.stdout, r.stderr, out[-2000:], learner0[-1500:]))
+    import sqlite3
+    store = os.path.join(run, "labels.sqlite")
+    labels = sqlite3.connect(store).execute("SELECT item, label FROM labels").fetchall() if os.path.exists(store) else []
+    rl = read(os.path.join(run, "logs", "reward_learner-0.log"))
+    tables = [int(v) for v in re.findall(r"table version (\d+)", rl)]
+    check("hetjob: llm_server and reward learner on n3 (%s.3) label the learner's messages (%s) and publish tables (version %s)"
+          % (NET, labels, max(tables) if tables else None),
+          ("tcp://%s.3:29800" % NET) in learner0 and ("You reach the end of the chain.", 1) in labels and tables and max(tables) >= 1,
+          rl[-1500:] + read(os.path.join(run, "logs", "llm_server-0.log"))[-800:])
+    time.sleep(2)
+    left = {n: sh("ip", "netns", "pids", "%s_n%d" % (PREFIX, n), check_rc=False).stdout.split() for n in range(1, NODES + 1)}
+    left = {n: [open("/proc/%s/cmdline" % p).read().replace("\0", " ")[:80] for p in pids if os.path.exists("/proc/%s" % p) and "slurmd" not in open("/proc/%s/cmdline" % p).read()]
+            for n, pids in left.items()}
+    check("hetjob: no role outlives the job (%s)" % left, not any(left.values()))
     digests = re.findall(r"parameters digest ([0-9a-f]+)", learner0 + learner1)
     check("hetjob: the two ranks end bit-identical (%s)" % digests, len(digests) == 2 and digests[0] == digests[1], learner1[-800:])
 
