@@ -54,6 +54,9 @@ struct RewardOptions {
   int64_t pairs_per_batch = 10;        // ranking: pairs sampled for labelling per policy batch
   double reevaluate_interval_s = 10;   // neural models: all known messages re-scored at most this often
   int64_t model_threads = 1;           // LibTorch threads of the reward learner
+  // Where the neural reward models (classification, ranking) train and score: "cpu",
+  // "cuda" or "cuda:N" (the CUDA build). Default: cpu.
+  std::string device = "cpu";
   // Items the reward learner holds for the llm_server; beyond it the oldest are dropped
   // (newest first, as ONI) and asked again the next time a batch shows them.
   int64_t max_waiting = 100000;
@@ -78,6 +81,7 @@ struct RewardOptions {
     b.field("pairs_per_batch", pairs_per_batch);
     b.field("reevaluate_interval_s", reevaluate_interval_s);
     b.field("model_threads", model_threads);
+    b.field("device", device);
     b.field("max_waiting", max_waiting);
     b.field("request_items", request_items);
     b.field("requests_in_flight", requests_in_flight);

@@ -137,6 +137,11 @@ void validateBeforeLaunch(const std::string& file, const SpurConfig& c) {
   auto fail = [&](const std::string& what) { throw Error(StatusCode::kInvalidArgument, file + ": " + what); };
   if (c.actors.processes < 1) fail("actors.processes must be at least 1");
   if (c.learner.world_size < 1) fail("learner.world_size must be at least 1");
+  try {
+    checkLearnerDevice(c.learner.device);
+  } catch (const Error& e) {
+    fail(e.what());
+  }
   if (c.actors.processes < c.learner.world_size)
     fail("actors.processes (" + std::to_string(c.actors.processes) + ") must be at least learner.world_size (" + std::to_string(c.learner.world_size) +
          "): actor i feeds learner rank i % world_size");

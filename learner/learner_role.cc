@@ -103,6 +103,8 @@ double meanOf(const std::deque<T>& d) {
 
 }  // namespace
 
+void checkLearnerDevice(const std::string& device) { learnerDevice(device, 0); }
+
 int runLearner(const LearnerRoleOptions& o, const std::atomic<bool>& stop) {
   if (o.learner.threads < 1) throw Error(StatusCode::kInvalidArgument, "learner.threads must be >= 1");
   torch::set_num_threads(static_cast<int>(o.learner.threads));

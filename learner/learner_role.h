@@ -40,4 +40,8 @@ struct LearnerRoleOptions {
 // code 3 with the reason logged, unless `stop` was set by then (a requested stop).
 int runLearner(const LearnerRoleOptions& options, const std::atomic<bool>& stop);
 
+// Throws Error naming learner.device when `device` is not cpu, cuda or cuda:N, or names a
+// CUDA device this host (and this build) does not have. spur train checks before launch.
+void checkLearnerDevice(const std::string& device);
+
 }  // namespace spur

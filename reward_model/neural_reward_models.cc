@@ -76,6 +76,28 @@ struct TextRewardNetImpl : torch::nn::Module {
 };
 TORCH_MODULE(TextRewardNet);
 
+// reward.device; Error naming the key when CUDA is asked for and not there.
+torch::Device rewardDevice(const std::string& name) {
+  if (name == "cpu") return torch::kCPU;
+  if (name != "cuda" && name.rfind("cuda:", 0) != 0) throw Error(StatusCode::kInvalidArgument, "reward.device: '" + name + "' (valid: cpu, cuda, cuda:N)");
+  const auto gpus = static_cast<int64_t>(torch::cuda::device_count());
+  int64_t index = 0;
+  try {
+    index = name == "cuda" ? 0 : std::stoll(name.substr(5));
+  } catch (const std::exception&) {
+    index = -1;
+  }
+  if (gpus == 0 || index < 0 || index >= gpus)
+    throw Error(StatusCode::kFailedPrecondition, "reward.device: '" + name + "' but this host has " + std::to_string(gpus) + " visible CUDA devices" +
+                                                     (gpus == 0 ? " (a CPU LibTorch, or no driver)" : ""));
+  return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(index));
+}
+
+TextRewardNet onDevice(TextRewardNet net, torch::Device device) {
+  net->to(device);
+  return net;
+}
+
 torch::Tensor encodeTexts(const std::vector<const std::string*>& texts) {
   auto t = torch::zeros({static_cast<int64_t>(texts.size()), kMessageBytes}, torch::kInt64);
   int64_t* p = t.data_ptr<int64_t>();
@@ -94,7 +116,11 @@ torch::Tensor encodeTexts(const std::vector<const std::string*>& texts) {
 class NeuralRewardModel : public IntrinsicRewardModel {
  public:
   NeuralRewardModel(const RewardOptions& o, uint64_t seed, bool classifier)
-      : o_(o), net_(classifier), optimizer_(net_->parameters(), torch::optim::AdamOptions(o.model_lr)), rng_(seed) {}
+      : o_(o),
+        device_(rewardDevice(o.device)),
+        net_(onDevice(TextRewardNet(classifier), device_)),  // before the optimiser takes its parameters
+        optimizer_(net_->parameters(), torch::optim::AdamOptions(o.model_lr)),
+        rng_(seed) {}
 
   int64_t train(int64_t max_steps) override {
     int64_t done = 0;
@@ -155,9 +181,9 @@ class NeuralRewardModel : public IntrinsicRewardModel {
     for (std::size_t i = from; i < texts_.size(); i += kChunk) {
       std::vector<const std::string*> chunk;
       for (std::size_t k = i; k < std::min(texts_.size(), i + kChunk); ++k) chunk.push_back(&texts_[k]);
-      auto out = net_->forward(encodeTexts(chunk));
+      auto out = net_->forward(encodeTexts(chunk).to(device_));
       if (net_->classifier) out = torch::softmax(out, 1).select(1, 1);
-      out = out.contiguous();
+      out = out.cpu().contiguous();
       std::copy(out.data_ptr<float>(), out.data_ptr<float>() + out.numel(), raw_.begin() + static_cast<std::ptrdiff_t>(i));
     }
   }
@@ -165,7 +191,7 @@ class NeuralRewardModel : public IntrinsicRewardModel {
     std::vector<const std::string*> p;
     p.reserve(idx.size());
     for (auto i : idx) p.push_back(&texts_[static_cast<std::size_t>(i)]);
-    return encodeTexts(p);
+    return encodeTexts(p).to(device_);
   }
   void scheduleAfterLabels(std::size_t new_labels) {
     if (new_labels > 0 && static_cast<int64_t>(datasetSize()) < o_.small_dataset)
@@ -198,8 +224,8 @@ class NeuralRewardModel : public IntrinsicRewardModel {
     }
     if (counts_.size() != texts_.size()) throw Error(StatusCode::kDataLoss, "reward model state " + (dir / "state.json").string() + ": texts and counts differ in length");
     try {
-      torch::load(net_, (dir / "model.pt").string());
-      torch::load(optimizer_, (dir / "optimizer.pt").string());
+      torch::load(net_, (dir / "model.pt").string(), device_);
+      torch::load(optimizer_, (dir / "optimizer.pt").string(), device_);
     } catch (const c10::Error& e) {
       throw Error(StatusCode::kDataLoss, "reward model weights in " + dir.string() + ": " + e.what_without_backtrace());
     }
@@ -212,6 +238,7 @@ class NeuralRewardModel : public IntrinsicRewardModel {
   }
 
   const RewardOptions o_;
+  const torch::Device device_;
   TextRewardNet net_;
   torch::optim::Adam optimizer_;
   std::mt19937_64 rng_;
@@ -311,6 +338,7 @@ class ClassificationModel : public NeuralRewardModel {
       idx[k] = dataset_[pick(rng_)];
       target[static_cast<int64_t>(k)] = labels_.at(idx[k]) ? 1 : 0;
     }
+    target = target.to(device_);
     auto logits = net_->forward(encodeIndices(idx));
     auto loss = torch::nn::functional::cross_entropy(logits, target);
     optimizer_.zero_grad();
@@ -446,6 +474,7 @@ class RankingModel : public NeuralRewardModel {
       idx[n + k] = p.b;
       target[static_cast<int64_t>(k)] = p.target;
     }
+    target = target.to(device_);
     auto r = net_->forward(encodeIndices(idx)).view({2, static_cast<int64_t>(n)}).t();  // [n, 2]
     auto logp = torch::log_softmax(r, 1);
     auto loss = -(target * logp.select(1, 0) + (1 - target) * logp.select(1, 1)).mean();

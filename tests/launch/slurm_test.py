@@ -4,7 +4,8 @@ so job steps run inside its namespace and reach each other over tcp like separat
 
   hetjob   learner ranks (2, Gloo) on node n1, actors on node n2, llm_server + reward learner
            (ONI-Retrieval, rules backend) on n3: trains to the end, writes TensorBoard, labels
-           reach the learner, the ranks end bit-identical; every socket is tcp between namespaces
+           reach the learner, the ranks end bit-identical; every socket is tcp between namespaces,
+           under CURVE (transport.curve)
   requeue  a running job requeued with scontrol resumes from its checkpoint (SLURM_RESTART_COUNT=1)
   errors   bad slurm.* settings are refused naming the key
 
@@ -190,7 +191,8 @@ def read(path):
 def test_hetjob(spur, repo, slurm, runs):
     job, r = submit(spur, repo, slurm, "ci_chain.yaml", "run.dir=" + runs, "run.name=het", "run.total_frames=60000",
                     "learner.world_size=2", "slurm.learner_cpus_per_rank=1", "slurm.service_cpus=1", "reward.type=retrieval",
-                    "reward.int_coeff=0.1", "llm.backend=rules", "llm.rules=[{pattern: end of the chain, label: helpful}]")
+                    "reward.int_coeff=0.1", "llm.backend=rules", "llm.rules=[{pattern: end of the chain, label: helpful}]",
+                    "transport.curve=true")
     st = slurm.wait_state(job, ("COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL"), 300) if job else ""
     run = os.path.join(runs, "het")
     out = read(os.path.join(run, "slurm", "job-%s.out" % job))
@@ -206,7 +208,7 @@ def test_hetjob(spur, repo, slurm, runs):
           % (job, st, NET, s.get("frames"), max(steps) if steps else None),
           st == "COMPLETED" and s.get("finished") and s.get("frames", 0) >= 60000 and "actors on n2" in out
           and ("tcp://%s.1:29500" % NET) in learner0 and ("tcp://%s.1:29501" % NET) in learner1 and len(events) == 1
-          and steps and max(steps) == s["frames"],
+          and steps and max(steps) == s["frames"] and os.path.exists(os.path.join(run, "curve", "run.key")) and "not protected" not in learner0,
           "stdout %s stderr %s\njob output:\n%s\nlearner-0:\n%s" % (r.stdout, r.stderr, out[-2000:], learner0[-1500:]))
     import sqlite3
     store = os.path.join(run, "labels.sqlite")

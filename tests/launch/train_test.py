@@ -205,7 +205,10 @@ def test_ranks(spur, repo, tmp):
 
     for overrides, needle in [(["learner.world_size=3"], "actors.processes (2) must be at least learner.world_size (3)"),
                               (["learner.world_size=0"], "learner.world_size must be at least 1"),
-                              (["learner.world_size=2", "transport.unroll_address=tcp://127.0.0.1:*"], "needs a numeric port")]:
+                              (["learner.world_size=2", "transport.unroll_address=tcp://127.0.0.1:*"], "needs a numeric port"),
+                              (["learner.device=cuda:99"], "learner.device: 'cuda:99'"),
+                              (["learner.device=tpu"], "learner.device: 'tpu' (valid: cpu, cuda, cuda:N)"),
+                              (["reward.type=classification", "reward.int_coeff=0.1", "llm.backend=rules", "reward.device=cuda:99"], "reward.device: 'cuda:99'")]:
         r = train(spur, repo, "ci_chain.yaml", tmp, "run.name=ranks_bad", *overrides)
         check("ranks: %s is refused before launch naming '%s'" % (" ".join(overrides), needle),
               r.returncode != 0 and needle in r.stderr and not os.path.exists(os.path.join(tmp, "ranks_bad")), r.stderr[-800:])

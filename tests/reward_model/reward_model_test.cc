@@ -207,3 +207,13 @@ TEST_CASE("reward model: ranking samples pairs, learns the preference, normalise
   o.threshold_quantile = 1.5;
   CHECK_THROWS_WITH_AS(spur::makeRewardModel(o, 1), doctest::Contains("reward.threshold_quantile"), spur::Error);
 }
+
+TEST_CASE("reward model: reward.device names a device this host has, or the error names the key") {
+  auto o = options("classification");
+  o.device = "tpu";
+  CHECK_THROWS_WITH_AS(spur::makeRewardModel(o, 1), doctest::Contains("reward.device: 'tpu'"), spur::Error);
+  o.device = "cuda:99";  // no machine running this test has a hundred GPUs
+  CHECK_THROWS_WITH_AS(spur::makeRewardModel(o, 1), doctest::Contains("reward.device: 'cuda:99'"), spur::Error);
+  o.device = "cpu";
+  CHECK_NOTHROW(spur::makeRewardModel(o, 1));
+}
