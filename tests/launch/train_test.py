@@ -182,7 +182,13 @@ def test_ranks(spur, repo, tmp):
         out = subprocess.run(["pgrep", "-f", "learner --run-dir %s --rank 1" % run], capture_output=True, text=True).stdout.split()
         return int(out[0]) if out else None
 
-    got = wait_for(lambda: os.path.islink(os.path.join(ckpt, "latest")) and rank1_pid() is not None, 120)
+    def checkpointed_update():
+        last = os.path.realpath(os.path.join(ckpt, "latest")) if os.path.islink(os.path.join(ckpt, "latest")) else ""
+        m = re.search(r"ckpt-(\d+)\.pt$", last)
+        return int(m.group(1)) if m else -1
+
+    # Killed after some training: a checkpoint of update 0 can come before the first update.
+    got = wait_for(lambda: checkpointed_update() >= 5 and rank1_pid() is not None, 120)
     if got:
         time.sleep(1.0)
         os.kill(rank1_pid(), signal.SIGKILL)
