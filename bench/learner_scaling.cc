@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "core/process_tuning.h"
+#include "bench/nethack_batch.h"
 #include "learner/appo.h"
 #include "learner/learner_group.h"
 
@@ -36,29 +37,14 @@ struct RankResult {
 RankResult runRank(int rank, int world, const std::string& rendezvous, int threads, int steps, int64_t T, int64_t B, bool cuda) {
   torch::set_num_threads(threads);
   const torch::Device device = cuda ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
-  using spur::DType;
-  const std::vector<spur::TensorSpec> spec{{"chars", DType::kUInt8, {21, 79}}, {"colors", DType::kUInt8, {21, 79}},
-                                           {"blstats", DType::kInt64, {27}}, {"message", DType::kUInt8, {256}}};
-  const int64_t A = 23;
   torch::manual_seed(1);
-  auto net = spur::makePolicyNet(spur::ModelOptions{}, spec, A);
+  auto net = spur::makePolicyNet(spur::ModelOptions{}, spur::bench::netHackSpec(), spur::bench::kNetHackActions);
   net->to(device);
   spur::AppoTrainer trainer(net, spur::LearnerOptions{});
   auto group = spur::joinLearnerGroup({rank, world, rendezvous, "", 120, cuda ? 0 : -1});
   trainer.setGroup(group.get());
   torch::manual_seed(100 + static_cast<uint64_t>(rank));
-  spur::TrainBatch b;
-  b.obs["chars"] = torch::randint(32, 127, {T + 1, B, 21, 79}, torch::kUInt8);
-  b.obs["colors"] = torch::randint(0, 16, {T + 1, B, 21, 79}, torch::kUInt8);
-  b.obs["blstats"] = torch::randint(0, 20, {T + 1, B, 27}, torch::kInt64);
-  b.obs["message"] = torch::randint(0, 127, {T + 1, B, 256}, torch::kUInt8);
-  b.actions = torch::randint(0, A, {T, B}, torch::kInt64);
-  b.behaviour_logits = torch::randn({T, B, A});
-  b.behaviour_logp = torch::log_softmax(b.behaviour_logits, -1).gather(-1, b.actions.unsqueeze(-1)).squeeze(-1);
-  b.rewards = torch::randn({T, B});
-  b.dones = (torch::rand({T, B}) < 0.01).to(torch::kFloat32);
-  b.initial_state = torch::zeros({B, net->stateSize()});
-  b = spur::onDevice(b, device);
+  const spur::TrainBatch b = spur::onDevice(spur::bench::randomNetHackBatch(T, B, net->stateSize(), 0.01), device);
   RankResult r;
   r.parameters = 0;
   for (const auto& p : net->parameters()) r.parameters += p.numel();

@@ -9,6 +9,7 @@
 #include <torch/csrc/autograd/profiler_legacy.h>
 
 #include "core/process_tuning.h"
+#include "bench/nethack_batch.h"
 #include "learner/appo.h"
 
 int main(int argc, char** argv) {
@@ -25,25 +26,9 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   spur::keepLargeBlocksInHeap();
   torch::set_num_threads(threads);
-  using spur::DType;
-  std::vector<spur::TensorSpec> spec{{"chars", DType::kUInt8, {21, 79}}, {"colors", DType::kUInt8, {21, 79}},
-                                     {"blstats", DType::kInt64, {27}}, {"message", DType::kUInt8, {256}}};
-  spur::ModelOptions mo;
-  spur::LearnerOptions lo;
-  const int64_t A = 23;
-  auto net = spur::makePolicyNet(mo, spec, A);
-  spur::AppoTrainer trainer(net, lo);
-  spur::TrainBatch b;
-  b.obs["chars"] = torch::randint(32, 127, {T + 1, B, 21, 79}, torch::kUInt8);
-  b.obs["colors"] = torch::randint(0, 16, {T + 1, B, 21, 79}, torch::kUInt8);
-  b.obs["blstats"] = torch::randint(0, 20, {T + 1, B, 27}, torch::kInt64);
-  b.obs["message"] = torch::randint(0, 127, {T + 1, B, 256}, torch::kUInt8);
-  b.actions = torch::randint(0, A, {T, B}, torch::kInt64);
-  b.behaviour_logits = torch::randn({T, B, A});
-  b.behaviour_logp = torch::log_softmax(b.behaviour_logits, -1).gather(-1, b.actions.unsqueeze(-1)).squeeze(-1);
-  b.rewards = torch::randn({T, B});
-  b.dones = torch::zeros({T, B});
-  b.initial_state = torch::zeros({B, net->stateSize()});
+  auto net = spur::makePolicyNet(spur::ModelOptions{}, spur::bench::netHackSpec(), spur::bench::kNetHackActions);
+  spur::AppoTrainer trainer(net, spur::LearnerOptions{});
+  const spur::TrainBatch b = spur::bench::randomNetHackBatch(T, B, net->stateSize(), 0.0);
   trainer.step(b);
   const auto t0 = std::chrono::steady_clock::now();
   if (!trace.empty()) {
