@@ -16,7 +16,10 @@ std::string Source::where(const std::string& path) const {
 namespace detail {
 
 void fail(const Source& src, const std::string& path, const std::string& what) {
-  throw Error(StatusCode::kInvalidArgument, src.where(path) + ": " + (path.empty() ? "<root>" : path) + ": " + what);
+  const std::string origin = src.where(path), shown = path.empty() ? "<root>" : path;
+  // "command-line override a.b: unknown key", not "... a.b: a.b: unknown key".
+  if (src.overridden.count(path)) throw Error(StatusCode::kInvalidArgument, origin + ": " + what);
+  throw Error(StatusCode::kInvalidArgument, origin + ": " + shown + ": " + what);
 }
 
 std::string describe(const YAML::Node& node) {

@@ -13,6 +13,23 @@ extern char** environ;
 
 namespace spur {
 
+std::string shellQuote(const std::string& argument) {
+  const bool plain = !argument.empty() && argument.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-+=.,:/@%") == std::string::npos;
+  if (plain) return argument;
+  std::string out = "'";
+  for (char c : argument) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+std::string shellCommandLine(const std::vector<std::string>& argv) {
+  std::string s;
+  for (const auto& a : argv) {
+    if (!s.empty()) s += ' ';
+    s += shellQuote(a);
+  }
+  return s;
+}
+
 Status runSubprocess(const std::vector<std::string>& argv, SubprocessResult* result) {
   SPUR_CHECK(!argv.empty(), "runSubprocess needs a program");
   int pipefd[2];

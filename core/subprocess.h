@@ -17,6 +17,12 @@ struct SubprocessResult {
 // stdout. Returns NotFound when the program cannot be started. Blocks the caller.
 Status runSubprocess(const std::vector<std::string>& argv, SubprocessResult* result);
 
+// `argument` as one word of a POSIX shell command line: unchanged when it holds only
+// characters no shell treats specially, else in single quotes (a quote inside as '\'').
+std::string shellQuote(const std::string& argument);
+// argv as a shell command line that runs exactly argv (each word shellQuote'd).
+std::string shellCommandLine(const std::vector<std::string>& argv);
+
 // A program running beside the caller (a local server for an evaluation or a benchmark), its
 // stdout and stderr in `log`. The destructor sends SIGTERM and reaps it. Error(kInternal) when
 // fork fails; a program that cannot be executed exits with 127 (see alive()).

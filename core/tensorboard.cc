@@ -1,8 +1,11 @@
 #include "core/tensorboard.h"
 
+#include <fcntl.h>
 #include <isa-l/crc.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -142,20 +145,32 @@ TensorBoardWriter::TensorBoardWriter(const std::string& dir) {
   char name[512];
   std::snprintf(name, sizeof name, "events.out.tfevents.%010lld.%s.%d.%d.spur", secs, host, getpid(), counter++);
   path_ = (std::filesystem::path(dir) / name).string();
-  file_ = std::fopen(path_.c_str(), "wb");
-  if (!file_) throw Error(StatusCode::kInvalidArgument, "cannot create TensorBoard file " + path_ + ": " + std::strerror(errno));
+  fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd_ < 0) throw Error(StatusCode::kInvalidArgument, "cannot create TensorBoard file " + path_ + ": " + std::strerror(errno));
   write(tensorboard::versionEvent(nowSeconds()));
   flush();
 }
 
 TensorBoardWriter::~TensorBoardWriter() {
-  if (file_) std::fclose(file_);
+  if (fd_ < 0) return;
+  flush();
+  ::close(fd_);
 }
+
+namespace {
+constexpr std::size_t kAutoFlushBytes = 64 << 10;   // like stdio's buffering, in whole records
+constexpr std::size_t kMaxPendingBytes = 8 << 20;   // what a long disk-full spell may hold back
+}  // namespace
 
 void TensorBoardWriter::write(const std::string& event) {
   const std::string r = tensorboard::record(event);
   std::lock_guard<std::mutex> lock(mu_);
-  std::fwrite(r.data(), 1, r.size(), file_);
+  if (pending_.size() + r.size() > kMaxPendingBytes) {
+    ++dropped_;
+    return;
+  }
+  pending_ += r;
+  if (pending_.size() >= kAutoFlushBytes) flushLocked();
 }
 
 void TensorBoardWriter::scalar(std::string_view tag, double value, int64_t step) {
@@ -168,7 +183,40 @@ void TensorBoardWriter::text(std::string_view tag, std::string_view text, int64_
 
 void TensorBoardWriter::flush() {
   std::lock_guard<std::mutex> lock(mu_);
-  std::fflush(file_);
+  flushLocked();
+}
+
+int64_t TensorBoardWriter::droppedRecords() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return dropped_;
+}
+
+// A record cut short by a failed write would end the file for every reader (TensorBoard
+// stops at the first bad CRC), and records appended after it would never be seen. So the
+// file is cut back to its last whole record and the records wait for the next flush.
+void TensorBoardWriter::flushLocked() {
+  std::size_t done = 0;
+  while (done < pending_.size()) {
+    const ssize_t n = ::pwrite(fd_, pending_.data() + done, pending_.size() - done, static_cast<off_t>(file_size_ + static_cast<int64_t>(done)));
+    if (n > 0) {
+      done += static_cast<std::size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    const int err = n < 0 ? errno : ENOSPC;
+    if (::ftruncate(fd_, static_cast<off_t>(file_size_)) != 0 && !warned_) {
+      warned_ = true;
+      spdlog::warn("TensorBoard {}: cannot cut back a partial write: {}", path_, std::strerror(errno));
+    }
+    if (!warned_) {
+      warned_ = true;
+      spdlog::warn("TensorBoard {}: write failed ({}); records are kept and written when the disk takes them", path_, std::strerror(err));
+    }
+    return;
+  }
+  file_size_ += static_cast<int64_t>(done);
+  pending_.clear();
+  warned_ = false;
 }
 
 }  // namespace spur

@@ -6,7 +6,6 @@
 #pragma once
 
 #include <cstdint>
-#include <cstdio>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -38,15 +37,25 @@ class TensorBoardWriter {
   void scalar(std::string_view tag, double value, int64_t step);
   // Markdown text (e.g. the resolved config).
   void text(std::string_view tag, std::string_view text, int64_t step);
-  // Pushes buffered records to the OS.
+  // Pushes buffered records to the OS. The file only ever holds whole records: when the
+  // OS takes part of a write (disk full, file size limit), the file is cut back to its last
+  // whole record and the records stay buffered for the next flush (at most 8 MiB of them;
+  // beyond that new records are dropped and counted). Never throws for a failed write.
   void flush();
   const std::string& path() const { return path_; }
+  // Records given up because the buffer was full while writes failed.
+  int64_t droppedRecords() const;
 
  private:
   void write(const std::string& event);
-  std::mutex mu_;
+  void flushLocked();
+  mutable std::mutex mu_;
   std::string path_;
-  FILE* file_ = nullptr;
+  int fd_ = -1;
+  std::string pending_;      // whole records not yet written
+  int64_t file_size_ = 0;    // bytes of whole records in the file
+  int64_t dropped_ = 0;
+  bool warned_ = false;
 };
 
 }  // namespace spur

@@ -24,6 +24,28 @@ zmq::socket_type zmqType(SocketKind kind) {
 
 }  // namespace
 
+void makeCurveServer(zmq::socket_t& socket, const CurveKeys& keys) {
+  socket.set(zmq::sockopt::curve_server, 1);
+  socket.set(zmq::sockopt::curve_secretkey, keys.secret_key);
+  socket.set(zmq::sockopt::zap_domain, "spur");
+  // libzmq admits every CURVE client when no ZAP handler is bound on the context (RFC 27's
+  // backward compatibility), so a role that forgot its ZapAuthenticator would fail open.
+  // ZMQ_ZAP_ENFORCE_DOMAIN makes the handshake fail instead. The option is in libzmq's
+  // draft API (the header hides it) but the library has understood it since 4.3.0.
+  constexpr int kZapEnforceDomain = 93;  // ZMQ_ZAP_ENFORCE_DOMAIN
+  const int on = 1;
+  int got = 0;
+  std::size_t size = sizeof got;
+  if (zmq_setsockopt(socket.handle(), kZapEnforceDomain, &on, sizeof on) != 0 || zmq_getsockopt(socket.handle(), kZapEnforceDomain, &got, &size) != 0 || got != 1)
+    throw Error(StatusCode::kFailedPrecondition, "transport.curve: this libzmq cannot enforce ZAP authentication (ZMQ_ZAP_ENFORCE_DOMAIN, libzmq >= 4.3 needed)");
+}
+
+void makeCurveClient(zmq::socket_t& socket, const CurveKeys& keys) {
+  socket.set(zmq::sockopt::curve_serverkey, keys.server_public_key);
+  socket.set(zmq::sockopt::curve_publickey, keys.public_key);
+  socket.set(zmq::sockopt::curve_secretkey, keys.secret_key);
+}
+
 ReceivedMessage::ReceivedMessage(zmq::message_t frame) : frame_(std::move(frame)) {}
 
 Status ReceivedMessage::parse() {
@@ -64,9 +86,7 @@ MessageSocket::MessageSocket(zmq::context_t& context, SocketKind kind, const Soc
 MessageSocket MessageSocket::bind(zmq::context_t& context, SocketKind kind, const std::string& address, const SocketOptions& options) {
   MessageSocket s(context, kind, options);
   if (options.curve) {
-    s.socket_.set(zmq::sockopt::curve_server, 1);
-    s.socket_.set(zmq::sockopt::curve_secretkey, options.curve->secret_key);
-    s.socket_.set(zmq::sockopt::zap_domain, "spur");
+    makeCurveServer(s.socket_, *options.curve);
   } else if (isPublicAddress(address)) {
     spdlog::warn("transport: {} is reachable from other hosts and not protected (set transport.curve: true)", address);
   }
@@ -84,9 +104,7 @@ MessageSocket MessageSocket::connect(zmq::context_t& context, SocketKind kind, c
   // would silently fill a pipe instead of giving back-pressure.
   s.socket_.set(zmq::sockopt::immediate, 1);
   if (options.curve) {
-    s.socket_.set(zmq::sockopt::curve_serverkey, options.curve->server_public_key);
-    s.socket_.set(zmq::sockopt::curve_publickey, options.curve->public_key);
-    s.socket_.set(zmq::sockopt::curve_secretkey, options.curve->secret_key);
+    makeCurveClient(s.socket_, *options.curve);
   }
   s.connectAlso(address);
   return s;

@@ -100,4 +100,12 @@ kj::Array<capnp::word> toWords(capnp::MessageBuilder& message);
 // Error(kInvalidArgument) naming the address for a tcp address without a numeric port.
 std::string rankAddress(const std::string& base, int rank);
 
+// CURVE on a raw ZeroMQ socket (for the few sockets that are not MessageSockets, such as the
+// NCCL id exchange). makeCurveServer: call before bind; the socket admits only peers that a
+// ZapAuthenticator on its context allows, and nobody when the context has none (fails
+// closed). Throws Error(kFailedPrecondition) when libzmq cannot enforce that.
+// makeCurveClient: call before connect; the peer must hold keys.server_public_key's secret.
+void makeCurveServer(zmq::socket_t& socket, const CurveKeys& keys);
+void makeCurveClient(zmq::socket_t& socket, const CurveKeys& keys);
+
 }  // namespace spur

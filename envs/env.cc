@@ -10,6 +10,8 @@ std::string_view endStatusName(EndStatus status) {
     case EndStatus::kRunning: return "RUNNING";
     case EndStatus::kDeath: return "DEATH";
     case EndStatus::kTaskSuccessful: return "TASK_SUCCESSFUL";
+    case EndStatus::kTimeLimit: return "TIME_LIMIT";
+    case EndStatus::kTaskFailed: return "TASK_FAILED";
   }
   return "?";
 }

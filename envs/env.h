@@ -63,8 +63,11 @@ struct EnvSpec {
   bool text_turns = false;
 };
 
-// How an episode ended. Values match NLE's StepStatus.
-enum class EndStatus : int { kAborted = -1, kRunning = 0, kDeath = 1, kTaskSuccessful = 2 };
+// How an episode ended. -1..2 are NLE's StepStatus (NetHack keeps NLE's ABORTED for its
+// step limit, as NLE reports it); the text envs say more: TIME_LIMIT when the episode ran
+// out of steps or turns without the task done, TASK_FAILED when the agent ended it without
+// success (a wrong answer).
+enum class EndStatus : int { kAborted = -1, kRunning = 0, kDeath = 1, kTaskSuccessful = 2, kTimeLimit = 3, kTaskFailed = 4 };
 std::string_view endStatusName(EndStatus status);
 
 struct StepResult {

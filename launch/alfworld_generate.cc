@@ -10,6 +10,7 @@
 
 #include "core/status.h"
 #include "envs/alfworld/generator.h"
+#include "launch/cli_checks.h"
 
 namespace spur {
 namespace {
@@ -72,7 +73,7 @@ void addAlfworldGenerateCommand(CLI::App& app) {
   auto a = std::make_shared<GenerateArgs>();
   CLI::App* cmd = app.add_subcommand("alfworld-generate", "Generate solvable ALFWorld games (game.tw-pddl + traj_data.json) from the alfworld package's scenes");
   cmd->add_option("--out", a->out, "Output directory")->required();
-  cmd->add_option("--games", a->games, "Number of games")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--games", a->games, "Number of games")->check(atLeast(1))->capture_default_str();
   cmd->add_option("--task-types", a->task_types, "Comma-separated task types (default: all six, round robin)");
   cmd->add_option("--seed", a->seed, "Seed: different seeds give disjoint game sets")->capture_default_str();
   cmd->add_option("--split", a->split, "train, valid_seen (train rooms) or valid_unseen (held-out rooms: FloorPlan numbers ending in 5)")->capture_default_str();

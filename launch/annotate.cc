@@ -13,6 +13,7 @@
 
 #include "core/config.h"
 #include "core/status.h"
+#include "launch/cli_checks.h"
 #include "launch/spur_config.h"
 #include "llm_server/label_backend.h"
 #include "llm_server/label_store.h"
@@ -178,8 +179,8 @@ void addAnnotateCommand(CLI::App& app) {
   cmd->add_option("--in", args->in, "messages.txt (one per line) or .jsonl ({\"message\"} or {\"first\",\"second\"})")->required();
   cmd->add_option("--out", args->out, "labels.jsonl to write (input order, one line per input row)")->required();
   cmd->add_option("--store", args->store, "SQLite label store to answer from and add to (optional)");
-  cmd->add_option("--attempts", args->attempts, "Backend attempts per batch before giving up")->capture_default_str()->check(CLI::PositiveNumber);
-  cmd->add_option("overrides", args->overrides, "Config overrides a.b.c=value");
+  cmd->add_option("--attempts", args->attempts, "Backend attempts per batch before giving up")->capture_default_str()->check(atLeast(1));
+  cmd->add_option("OVERRIDES", args->overrides, "Config overrides a.b.c=value");
   cmd->callback([args] { runAnnotate(*args); });
 }
 

@@ -23,6 +23,7 @@
 #include "core/config.h"
 #include "core/status.h"
 #include "core/subprocess.h"
+#include "launch/cli_checks.h"
 #include "launch/local_llm.h"
 #include "launch/spur_config.h"
 #include "learner/checkpoint.h"
@@ -245,7 +246,25 @@ int runEval(const EvalArgs& a) {
     if (env->actionSpace().kind != ActionSpace::Kind::kCandidates)
       throw Error(StatusCode::kInvalidArgument, "--policy llm plays text envs with candidate actions; env '" + cfg.env.name + "' has a fixed action set");
     OpenAiBackendOptions openai = cfg.llm.openai;
-    if (!cfg.llm.local_server.model.empty()) {
+    // One tiny completion: whether the server answers at all, before the table's header.
+    auto answers = [&openai](std::string* why) {
+      OpenAiBackendOptions probe = openai;
+      probe.max_tokens = 1;
+      probe.timeout_s = 5;
+      try {
+        OpenAiChatClient(probe).complete({{"user", "hi"}});
+        return true;
+      } catch (const Error& e) {
+        if (why) *why = e.what();
+        return false;
+      }
+    };
+    if (cfg.llm.local_server.model.empty()) {
+      std::string why;
+      if (!answers(&why))
+        throw Error(StatusCode::kUnavailable, "--policy llm: no LLM server answers at llm.openai.url=" + openai.url + " (" + why +
+                                                  "); start an OpenAI-compatible server there, or set llm.local_server.model=smollm2 to have spur start one");
+    } else {
       const std::string python = projectPython();
       const std::string gguf = resolveLocalModel(cfg.llm.local_server, python);
       const int port = freeLocalPort();
@@ -253,18 +272,10 @@ int runEval(const EvalArgs& a) {
       const std::string log = (fs::temp_directory_path() / ("spur-eval-llm-" + std::to_string(::getpid()) + ".log")).string();
       local_server = std::make_unique<BackgroundProcess>(localServerCommand(cfg.llm.local_server, python, gguf, openai.model, port), log);
       // Ready when it answers; llama.cpp loads a small model in seconds.
-      OpenAiBackendOptions probe = openai;
-      probe.max_tokens = 1;
-      probe.timeout_s = 5;
-      const OpenAiChatClient ping(probe);
       bool ready = false;
       for (int i = 0; i < 120 && !ready && local_server->alive(); ++i) {
-        try {
-          ping.complete({{"user", "hi"}});
-          ready = true;
-        } catch (const Error&) {
-          std::this_thread::sleep_for(std::chrono::seconds(1));
-        }
+        ready = answers(nullptr);
+        if (!ready) std::this_thread::sleep_for(std::chrono::seconds(1));
       }
       if (!ready) throw Error(StatusCode::kUnavailable, "the local LLM server did not answer within 120 s (log: " + log + ")");
     }
@@ -335,13 +346,19 @@ int runEval(const EvalArgs& a) {
 
 struct PlotArgs {
   std::vector<std::string> runs;
-  std::string out = "curves.png";
+  std::string out;  // "" = RUN_DIR/curves.png of the first run
 };
 
 int runPlot(const PlotArgs& a) {
+  const fs::path out = a.out.empty() ? fs::path(a.runs.front()) / "curves.png" : fs::path(a.out);
+  if (out.has_parent_path()) {
+    std::error_code ec;
+    fs::create_directories(out.parent_path(), ec);
+    if (ec) throw Error(StatusCode::kInvalidArgument, "--out " + out.string() + ": cannot create the folder " + out.parent_path().string() + ": " + ec.message());
+  }
   // Drawing is matplotlib's job; the script reads the event files with TensorBoard's own
   // reader, so what is plotted is what TensorBoard shows.
-  std::vector<std::string> argv{projectPython(), resolveSourcePath("launch/plot_curves.py"), "--out", a.out};
+  std::vector<std::string> argv{projectPython(), resolveSourcePath("launch/plot_curves.py"), "--out", out.string()};
   argv.insert(argv.end(), a.runs.begin(), a.runs.end());
   SubprocessResult r;
   throwIfError(runSubprocess(argv, &r));
@@ -355,26 +372,26 @@ int runPlot(const PlotArgs& a) {
 void addEvalCommands(CLI::App& app) {
   auto a = std::make_shared<EvalArgs>();
   auto* eval = app.add_subcommand("eval", "Play a trained policy: a table of return, length, success and the env's metrics, one JSON line per episode");
-  eval->add_option("run_dir", a->run_dir, "Run directory of spur train (or, for --policy random/llm, a config file)")->required();
+  eval->add_option("RUN_DIR", a->run_dir, "Run directory of spur train (or, for --policy random/llm, a config file)")->required();
   eval->add_option("--policy", a->policy,
                    "network (the run's checkpoint), random (uniform valid actions), llm (text envs: an LLM picks a candidate or writes the turn) or "
                    "top_document (search envs: answer from the top retrieved document)")->capture_default_str();
   eval->add_option("--llm-prompt", a->llm_prompt, "--policy llm: the policy prompt in llm.prompts_dir (default policy_search for search, else policy_react)");
   eval->add_option("--llm-history", a->llm_history, "--policy llm: past steps shown in the prompt")->capture_default_str();
   eval->add_option("--checkpoint", a->checkpoint, "Checkpoint file (default: the run's latest)");
-  eval->add_option("--episodes", a->episodes, "Episodes to play")->capture_default_str()->check(CLI::PositiveNumber);
+  eval->add_option("--episodes", a->episodes, "Episodes to play")->capture_default_str()->check(atLeast(1));
   eval->add_flag("--greedy", a->greedy, "Take the most probable action instead of sampling");
   eval->add_option("--ttyrec", a->ttyrec_dir, "Record the episodes here (envs that record ttyrecs: nethack)");
   eval->add_option("--out", a->out, "Write one JSON line per episode here");
   eval->add_option("--seed", a->seed, "Episode k is played with env seed SEED+k")->capture_default_str();
-  eval->add_option("--max-steps", a->max_steps, "Give up on an episode longer than this")->capture_default_str()->check(CLI::PositiveNumber);
-  eval->add_option("overrides", a->overrides, "Overrides of the run's config a.b.c=value (e.g. env.nethack.max_episode_steps=10000)");
+  eval->add_option("--max-steps", a->max_steps, "Give up on an episode longer than this")->capture_default_str()->check(atLeast(1));
+  eval->add_option("OVERRIDES", a->overrides, "Overrides of the run's config a.b.c=value (e.g. env.nethack.max_episode_steps=10000)");
   eval->callback([a] { std::exit(runEval(*a)); });
 
   auto p = std::make_shared<PlotArgs>();
   auto* plot = app.add_subcommand("plot", "Learning curves (return, success, intrinsic reward, fps) of one or several runs, one PNG");
-  plot->add_option("runs", p->runs, "Run directories of spur train")->required()->check(CLI::ExistingDirectory);
-  plot->add_option("--out", p->out, "PNG file to write")->capture_default_str();
+  plot->add_option("RUN_DIRS", p->runs, "Run directories of spur train")->required()->check(CLI::ExistingDirectory);
+  plot->add_option("--out", p->out, "PNG file to write (folders are created; default: RUN_DIR/curves.png of the first run)");
   plot->callback([p] { std::exit(runPlot(*p)); });
 }
 

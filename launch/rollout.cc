@@ -215,7 +215,7 @@ void addRolloutCommand(CLI::App& app) {
   file->excludes(random);
   cmd->add_option("--out", args->out, "Output JSONL file")->required();
   cmd->add_option("--config", args->config, "YAML config for the env section (optional)");
-  cmd->add_option("overrides", args->overrides, "Config overrides a.b.c=value");
+  cmd->add_option("OVERRIDES", args->overrides, "Config overrides a.b.c=value");
   cmd->callback([args, file, random] {
     if (file->count() == 0 && random->count() == 0) throw Error(StatusCode::kInvalidArgument, "rollout needs --action-file F or --random N");
     runRollout(*args);

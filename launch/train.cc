@@ -19,9 +19,11 @@
 #include <thread>
 
 #include "actors/actor.h"
+#include "core/atomic_file.h"
 #include "core/config.h"
 #include "core/curve.h"
 #include "core/status.h"
+#include "core/subprocess.h"
 #include "core/transport.h"
 #include "launch/local_llm.h"
 #include "launch/restart_policy.h"
@@ -127,14 +129,14 @@ std::string describeStatus(int status) {
   return "stopped";
 }
 
-std::string joinArgs(const std::vector<std::string>& argv) {
-  std::string s;
-  for (const auto& a : argv) s += (s.empty() ? "" : " ") + a;
-  return s;
-}
-
-void validateBeforeLaunch(const std::string& file, const SpurConfig& c) {
-  auto fail = [&](const std::string& what) { throw Error(StatusCode::kInvalidArgument, file + ": " + what); };
+void validateBeforeLaunch(const std::string& file, const std::vector<std::string>& overrides, const SpurConfig& c) {
+  config::Source source{file, {}};
+  for (const auto& o : overrides) source.overridden.insert(o.substr(0, o.find('=')));
+  // Every message starts with the key it is about: blame the override that set it, if any.
+  auto fail = [&](const std::string& what) {
+    const std::string key = what.substr(0, what.find_first_not_of("abcdefghijklmnopqrstuvwxyz_.0123456789"));
+    throw Error(StatusCode::kInvalidArgument, source.where(key) + ": " + what);
+  };
   if (c.actors.processes < 1) fail("actors.processes must be at least 1");
   if (c.learner.world_size < 1) fail("learner.world_size must be at least 1");
   try {
@@ -207,7 +209,7 @@ int runTrain(const TrainArgs& args) {
   // is built once, not only described: a missing game library shows here, not in an actor.
   prepareEnv(cfg.env);
   makeEnv(cfg.env, 1 << 21);
-  validateBeforeLaunch(args.config, cfg);
+  validateBeforeLaunch(args.config, args.overrides, cfg);
   // A self-contained run serves its own LLM: llama.cpp on a free local port, reached
   // through the same openai backend as a remote vLLM.
   std::vector<std::string> local_llm_argv;
@@ -238,7 +240,8 @@ int runTrain(const TrainArgs& args) {
   {
     YAML::Emitter out;
     out << config::encode(cfg);
-    std::ofstream(run_dir / "config.yaml") << "# Resolved by spur train; roles read this file.\n" << out.c_str() << "\n";
+    // Roles (and a restarted role during a rerun) read it at any time: never half written.
+    writeFileAtomically(run_dir / "config.yaml", std::string("# Resolved by spur train; roles read this file.\n") + out.c_str() + "\n");
   }
 
   const std::string exe = selfExe();
@@ -256,7 +259,7 @@ int runTrain(const TrainArgs& args) {
     children.push_back({"reward_learner", 0, {exe, "reward-learner", "--run-dir", run_dir.string()}, (run_dir / "logs" / "reward_learner-0.log").string()});
   if (args.print_commands) {
     std::printf("# run directory %s (config.yaml written); start these, on any hosts that share it:\n", run_dir.c_str());
-    for (const auto& c : children) std::printf("%s\n", joinArgs(c.argv).c_str());
+    for (const auto& c : children) std::printf("%s\n", shellCommandLine(c.argv).c_str());
     return 0;
   }
 
@@ -266,6 +269,9 @@ int runTrain(const TrainArgs& args) {
   std::printf("spur train: run %s%s; logs in %s; tensorboard --logdir %s\n", run_dir.c_str(), resuming ? " (resuming)" : "",
               (run_dir / "logs").c_str(), cfg.run.dir.c_str());
   std::fflush(stdout);
+  // A resumed run appends to the learner's log: show only what this session adds.
+  std::error_code size_error;
+  const auto learner_log_start = fs::file_size(children[0].log, size_error);
   for (auto& c : children) {
     c.pid = spawn(c);
     c.started = Clock::now();
@@ -275,7 +281,10 @@ int runTrain(const TrainArgs& args) {
   std::ifstream learner_log;
   std::string partial;
   auto relayProgress = [&] {
-    if (!learner_log.is_open()) learner_log.open(children[0].log);
+    if (!learner_log.is_open()) {
+      learner_log.open(children[0].log);
+      if (learner_log.is_open() && !size_error) learner_log.seekg(static_cast<std::streamoff>(learner_log_start));
+    }
     if (!learner_log.is_open()) return;
     learner_log.clear();
     std::string line;
@@ -473,8 +482,8 @@ int runLlmServerCommand(const LlmServerArgs& a) {
 void addTrainCommands(CLI::App& app) {
   auto targs = std::make_shared<TrainArgs>();
   auto* train = app.add_subcommand("train", "Train: start the learner and the actors of CONFIG on this host and supervise them");
-  train->add_option("config", targs->config, "Experiment YAML")->required()->check(CLI::ExistingFile);
-  train->add_option("overrides", targs->overrides, "Config overrides a.b.c=value");
+  train->add_option("CONFIG", targs->config, "Experiment YAML")->required()->check(CLI::ExistingFile);
+  train->add_option("OVERRIDES", targs->overrides, "Config overrides a.b.c=value");
   train->add_flag("--print-commands", targs->print_commands, "Write the run directory and print each role's command instead of starting them");
   train->callback([targs] { std::exit(runTrain(*targs)); });
 
@@ -499,7 +508,7 @@ void addTrainCommands(CLI::App& app) {
 
   auto key_prefix = std::make_shared<std::string>();
   auto* keys = app.add_subcommand("curve-keys", "Write a CURVE key pair PREFIX.pub / PREFIX.key (transport.curve: add PREFIX.pub to a run's curve/allowlist)");
-  keys->add_option("prefix", *key_prefix, "Path prefix of the two files")->required();
+  keys->add_option("PREFIX", *key_prefix, "Path prefix of the two files")->required();
   keys->callback([key_prefix] {
     writeCurveKeyPair(*key_prefix);
     std::printf("%s.pub, %s.key written\n", key_prefix->c_str(), key_prefix->c_str());
@@ -512,7 +521,7 @@ void addTrainCommands(CLI::App& app) {
   llm->add_option("--config", largs->config, "Standalone: experiment YAML whose `llm` section is used");
   llm->add_option("--address", largs->address, "ROUTER address to bind, e.g. tcp://127.0.0.1:5600");
   llm->add_option("--store", largs->store, "SQLite label store");
-  llm->add_option("overrides", largs->overrides, "Config overrides a.b.c=value (with --config)");
+  llm->add_option("OVERRIDES", largs->overrides, "Config overrides a.b.c=value (with --config)");
   llm->callback([largs] { std::exit(runLlmServerCommand(*largs)); });
 }
 

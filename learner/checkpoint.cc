@@ -26,7 +26,13 @@ void CheckpointStore::save(AppoTrainer& trainer, const LearnerCounters& c) const
   // Atomic: write a temp file, rename it, then point `latest` at it the same way.
   const std::string name = "ckpt-" + std::to_string(c.updates) + ".pt";
   const fs::path tmp = dir_ / (name + ".tmp");
-  archive.save_to(tmp.string());
+  try {
+    archive.save_to(tmp.string());
+  } catch (...) {
+    std::error_code ec;
+    fs::remove(tmp, ec);  // a partial file would only take the space the next try needs
+    throw;
+  }
   fs::rename(tmp, dir_ / name);
   const fs::path link_tmp = dir_ / "latest.tmp";
   fs::remove(link_tmp);

@@ -7,12 +7,15 @@
 // Thread-safety: one group per learner process, used by one thread.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
 
 namespace spur {
+
+struct CurveKeys;
 
 struct LearnerGroupOptions {
   int rank = 0;
@@ -28,6 +31,13 @@ struct LearnerGroupOptions {
   // CUDA device N (NCCL; only in the CUDA build): NCCL's unique id goes from rank 0 to the
   // others over ZeroMQ at the rendezvous address.
   int cuda_device = -1;
+  // transport.curve: the run's keys. The NCCL id exchange then runs under CURVE like every
+  // other socket of the run. Gloo's rendezvous store (c10d's TCPStore) has no
+  // authentication: see docs/architecture.md. Default: none.
+  std::shared_ptr<const CurveKeys> curve = nullptr;
+  // When set and true, a wait for the other ranks (the NCCL set-up and collectives) ends
+  // with Error(kUnavailable) within about a millisecond. Default: none.
+  const std::atomic<bool>* stop = nullptr;
 };
 
 class LearnerGroup {

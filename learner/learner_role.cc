@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "core/process_tuning.h"
+#include "core/atomic_file.h"
 #include "core/curve.h"
 #include "core/schema/spur.capnp.h"
 #include "core/tensorboard.h"
@@ -139,7 +140,7 @@ int runLearner(const LearnerRoleOptions& o, const std::atomic<bool>& stop) {
   // rank 0's parameters and counters are then everyone's.
   const bool leader = o.rank == 0;
   auto group = joinLearnerGroup({o.rank, world, o.learner.dist_address, o.learner.dist_interface, o.learner.dist_timeout_s,
-                                 device.is_cuda() ? static_cast<int>(device.index()) : -1});
+                                 device.is_cuda() ? static_cast<int>(device.index()) : -1, o.curve, &stop});
   if (world > 1) {
     trainer.setGroup(group.get());
     trainer.broadcastParameters();
@@ -311,8 +312,18 @@ int runLearner(const LearnerRoleOptions& o, const std::atomic<bool>& stop) {
       spdlog::info("{}", progressLine(report));
     }
     if (leader && std::chrono::duration<double>(Clock::now() - last_ckpt).count() >= o.run.checkpoint_interval_s) {
-      checkpoints.save(trainer, counters);
       last_ckpt = Clock::now();
+      // A periodic checkpoint that cannot be written (disk full) costs only the progress
+      // since the previous one: keep training and try again at the next interval. The
+      // checkpoint at stop still ends the process with an error when it fails.
+      try {
+        checkpoints.save(trainer, counters);
+      } catch (const c10::Error& e) {
+        spdlog::error("learner: checkpoint of update {} failed, training goes on (next try in {} s): {}", counters.updates, o.run.checkpoint_interval_s,
+                      e.what_without_backtrace());
+      } catch (const std::exception& e) {
+        spdlog::error("learner: checkpoint of update {} failed, training goes on (next try in {} s): {}", counters.updates, o.run.checkpoint_interval_s, e.what());
+      }
     }
     if (finished) break;
   }
@@ -336,7 +347,7 @@ int runLearner(const LearnerRoleOptions& o, const std::atomic<bool>& stop) {
                          {"mean_length_100", episodes.mean("length")}, {"episode_100", episodes.means()}, {"finished", finished},
                          {"dropped_malformed", receiver.counters().dropped_malformed.load()},
                          {"dropped_stale", receiver.counters().dropped_stale.load()}};
-  std::ofstream(fs::path(o.run_dir) / "summary.json") << summary.dump(2) << "\n";
+  writeFileAtomically(fs::path(o.run_dir) / "summary.json", summary.dump(2) + "\n");
   spdlog::info("learner: {} after {} frames, {} updates; checkpoint written", finished ? "done" : "stopped", counters.frames, counters.updates);
   return 0;
 }

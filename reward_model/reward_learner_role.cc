@@ -12,6 +12,7 @@
 #include <random>
 #include <vector>
 
+#include "core/atomic_file.h"
 #include "core/curve.h"
 #include "core/schema/spur.capnp.h"
 #include "core/status.h"
@@ -49,11 +50,7 @@ void saveCheckpoint(const IntrinsicRewardModel& model, const fs::path& dir, uint
   model.save(tmp);
   fs::remove_all(final_path);
   fs::rename(tmp, final_path);
-  {
-    std::ofstream out(dir / "latest.tmp", std::ios::trunc);
-    out << name << "\n";
-  }
-  fs::rename(dir / "latest.tmp", dir / "latest");
+  writeFileAtomically(dir / "latest", std::string(name) + "\n");
   auto all = checkpointsNewestFirst(dir);
   for (std::size_t i = static_cast<std::size_t>(std::max(keep, 1)); i < all.size(); ++i) fs::remove_all(all[i]);
 }

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <unordered_set>
 
+#include "core/atomic_file.h"
 #include "core/status.h"
 #include "reward_model/model_state.h"
 #include "reward_model/reward_model.h"
@@ -32,16 +33,8 @@ std::unordered_map<std::string, float> loadOfflineLabels(const std::string& path
 }
 
 void writeModelState(const std::filesystem::path& dir, const nlohmann::json& state) {
-  const auto path = dir / "state.json", tmp = dir / "state.json.tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    // Messages are bytes, not always UTF-8: replace invalid sequences rather than throw.
-    out << state.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    if (!out.flush()) throw Error(StatusCode::kInternal, "reward model state " + tmp.string() + ": write failed");
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) throw Error(StatusCode::kInternal, "reward model state " + path.string() + ": " + ec.message());
+  // Messages are bytes, not always UTF-8: replace invalid sequences rather than throw.
+  writeFileAtomically(dir / "state.json", state.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 nlohmann::json readModelState(const std::filesystem::path& dir, const std::string& type) {

@@ -48,7 +48,7 @@ StepResult ChainEnv::step(int64_t action) {
     message_ = "You reach the end of the chain.";
   } else if (steps_ >= options_.max_steps) {
     r.done = true;
-    r.end_status = EndStatus::kAborted;
+    r.end_status = EndStatus::kTimeLimit;
     message_.clear();
   } else {
     message_ = position_ == 0 ? "You bump into the wall." : "";

@@ -83,7 +83,7 @@ StepResult PickEnv::step(int64_t action) {
   message_ = "That is the " + taken.substr(9, taken.size() - 9 - 4) + " key.";
   if (steps_ >= o_.max_steps) {
     r.done = true;
-    r.end_status = EndStatus::kAborted;
+    r.end_status = EndStatus::kTimeLimit;
     return r;
   }
   deal();

@@ -13,11 +13,13 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Single quotes for bash: the job script passes paths and overrides through unchanged.
-std::string quoted(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
+// sbatch reads an #SBATCH line's argument up to the first blank outside double quotes,
+// with backslash escapes; it knows no single quotes.
+std::string sbatchQuote(const std::string& s) {
+  if (s.find_first_of(" \t\"\\'") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) out += (c == '"' || c == '\\') ? std::string("\\") + c : std::string(1, c);
+  return out + "\"";
 }
 
 }  // namespace
@@ -25,6 +27,7 @@ std::string quoted(const std::string& s) {
 std::string slurmJobScript(const SpurConfig& cfg, const SlurmJobInputs& in) {
   const SlurmOptions& s = cfg.slurm;
   auto fail = [](const std::string& what) { throw Error(StatusCode::kInvalidArgument, what); };
+  if (in.run_dir.string().find_first_of("\n\r") != std::string::npos) fail("run.dir / run.name: a line break cannot pass through a Slurm job script");
   if (s.learner_cpus_per_rank < 1) fail("slurm.learner_cpus_per_rank must be >= 1");
   if (s.learner_gpus_per_rank < 0) fail("slurm.learner_gpus_per_rank must be >= 0");
   if (s.actor_nodes < 1 || s.actor_nodes > cfg.actors.processes) fail("slurm.actor_nodes must be between 1 and actors.processes");
@@ -49,8 +52,8 @@ std::string slurmJobScript(const SpurConfig& cfg, const SlurmJobInputs& in) {
   o << "#!/bin/bash\n"
     << "# Written by `spur launch slurm` for " << in.config_file << "; submit it with sbatch.\n"
     << "# Components: 0 learner ranks, 1 actors" << (services ? ", 2 llm_server + reward learner" : "") << (own_llm ? ", 3 LLM server" : "") << ".\n"
-    << "#SBATCH --job-name=spur-" << cfg.run.name << "\n"
-    << "#SBATCH --output=" << (out_dir / "job-%j.out").string() << "\n"
+    << "#SBATCH --job-name=" << sbatchQuote("spur-" + cfg.run.name) << "\n"
+    << "#SBATCH --output=" << sbatchQuote((out_dir / "job-%j.out").string()) << "\n"
     << "#SBATCH --open-mode=append\n";
   if (s.requeue) o << "#SBATCH --requeue\n";
   o << "#SBATCH --nodes=1 --ntasks=" << cfg.learner.world_size << " --cpus-per-task=" << s.learner_cpus_per_rank << "\n";
@@ -67,11 +70,11 @@ std::string slurmJobScript(const SpurConfig& cfg, const SlurmJobInputs& in) {
     common();
   }
   std::string user_overrides;
-  for (const auto& v : in.overrides) user_overrides += " " + quoted(v);
+  for (const auto& v : in.overrides) user_overrides += " " + shellQuote(v);
   const int64_t p = s.base_port;
   o << "set -uo pipefail\n"
-    << "SPUR=" << quoted(in.spur_binary) << "\n"
-    << "RUN=" << quoted(in.run_dir.string()) << "\n"
+    << "SPUR=" << shellQuote(in.spur_binary) << "\n"
+    << "RUN=" << shellQuote(in.run_dir.string()) << "\n"
     << "# A component's first node and the address Slurm knows it by.\n"
     << "addr() { scontrol show node \"$(scontrol show hostnames \"$1\" | head -n1)\" -o | sed -n 's/.* NodeAddr=\\([^ ]*\\).*/\\1/p'; }\n"
     << "LEARNER=$(addr \"$SLURM_JOB_NODELIST_HET_GROUP_0\")\n"
@@ -79,8 +82,8 @@ std::string slurmJobScript(const SpurConfig& cfg, const SlurmJobInputs& in) {
     << (own_llm ? "LLM=$(addr \"$SLURM_JOB_NODELIST_HET_GROUP_3\")\n" : "")
     << "echo \"spur job $SLURM_JOB_ID start ${SLURM_RESTART_COUNT:-0}: learner ranks on $LEARNER, actors on $SLURM_JOB_NODELIST_HET_GROUP_1\"\n"
     << "# The run's config.yaml with this start's addresses (rank r of a per-rank socket: port + r).\n"
-    << "\"$SPUR\" --log-level warn train " << quoted(in.config_file) << user_overrides << " run.dir=" << quoted(in.run_dir.parent_path().string())
-    << " run.name=" << quoted(in.run_dir.filename().string()) << " \\\n"
+    << "\"$SPUR\" --log-level warn train " << shellQuote(in.config_file) << user_overrides << " run.dir=" << shellQuote(in.run_dir.parent_path().string())
+    << " run.name=" << shellQuote(in.run_dir.filename().string()) << " \\\n"
     << "  transport.unroll_address=tcp://$LEARNER:" << p << " transport.params_address=tcp://$LEARNER:" << p + 100
     << " transport.messages_address=tcp://$LEARNER:" << p + 200 << " \\\n"
     << "  transport.rewards_address=tcp://$SERVICES:" << p + 300 << " transport.llm_address=tcp://$SERVICES:" << p + 400
@@ -88,12 +91,12 @@ std::string slurmJobScript(const SpurConfig& cfg, const SlurmJobInputs& in) {
     << (own_llm ? "  llm.local_server.model= llm.openai.url=http://$LLM:" + std::to_string(s.llm_server_port) + " \\\n" : "")
     << "  --print-commands > \"$RUN/slurm/commands-$SLURM_JOB_ID.txt\" || exit 2\n"
     << "STEPS=()\n";
-  if (own_llm) o << "srun --het-group=3 bash -c " << quoted(s.llm_server_command) << " &\nSTEPS+=($!)\n";
+  if (own_llm) o << "srun --het-group=3 bash -c " << shellQuote(s.llm_server_command) << " &\nSTEPS+=($!)\n";
   if (services)
     o << "# llm_server, reward learner and a local LLM server: every command spur train would start but the learner and actors.\n"
       << "# The task forwards SIGTERM to them and waits: an orphaned role would outlive the job.\n"
       << "srun --het-group=2 bash -c 'pids=(); while read -r c; do case \"$c\" in *\" llm-server \"*) l=llm_server;; *\" reward-learner \"*) l=reward_learner;;"
-         " *) l=llama_server;; esac; $c >> \"$0/logs/$l-0.log\" 2>&1 & pids+=($!); done < <(grep -v -e \"^#\" -e \" learner --run-dir \" -e \" actor --run-dir \""
+         " *) l=llama_server;; esac; eval \"$c\" >> \"$0/logs/$l-0.log\" 2>&1 & pids+=($!); done < <(grep -v -e \"^#\" -e \" learner --run-dir \" -e \" actor --run-dir \""
          " \"$0/slurm/commands-$SLURM_JOB_ID.txt\"); trap \"kill -TERM ${pids[*]} 2>/dev/null\" TERM INT; wait; wait' \"$RUN\" &\nSTEPS+=($!)\n";
   o << "# Each task appends to its log in the run directory, as under spur train.\n"
     << "srun --het-group=1 bash -c 'exec \"$0\" actor --run-dir \"$1\" --rank \"$SLURM_PROCID\" >> \"$1/logs/actor-$SLURM_PROCID.log\" 2>&1' \"$SPUR\" \"$RUN\" &\n"
@@ -144,8 +147,8 @@ void addLaunchCommands(CLI::App& app) {
   launch->require_subcommand(1);
   auto args = std::make_shared<LaunchSlurmArgs>();
   auto* slurm = launch->add_subcommand("slurm", "Write RUN/slurm/job.sbatch, a heterogeneous Slurm job of CONFIG's roles, and submit it with sbatch");
-  slurm->add_option("config", args->config, "Experiment YAML")->required()->check(CLI::ExistingFile);
-  slurm->add_option("overrides", args->overrides, "Config overrides a.b.c=value");
+  slurm->add_option("CONFIG", args->config, "Experiment YAML")->required()->check(CLI::ExistingFile);
+  slurm->add_option("OVERRIDES", args->overrides, "Config overrides a.b.c=value");
   slurm->add_flag("--print", args->print, "Print the job script (still written to RUN/slurm/job.sbatch) instead of submitting it");
   slurm->callback([args] { std::exit(runLaunchSlurm(*args)); });
 }

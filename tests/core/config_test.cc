@@ -125,8 +125,8 @@ TEST_CASE("config: overrides create missing sections") {
 
 TEST_CASE("config: a bad override value names the override") {
   const std::string e = errorOf("inner:\n  steps: 9\n", {"inner.steps=lots"});
-  CHECK(e.find("command-line override inner.steps: inner.steps: expected an integer, got 'lots'") != std::string::npos);
-  CHECK(errorOf("", {"inner.nope=1"}).find("command-line override inner.nope: inner.nope: unknown key") != std::string::npos);
+  CHECK(e.find("command-line override inner.steps: expected an integer, got 'lots'") != std::string::npos);
+  CHECK(errorOf("", {"inner.nope=1"}).find("command-line override inner.nope: unknown key") != std::string::npos);
 }
 
 TEST_CASE("config: malformed overrides are errors") {
@@ -207,7 +207,7 @@ TEST_CASE("config: unclaimed keys go to Sections, decoded later with their full 
   YAML::Node root = YAML::Load("{colour: red, inner: {steps: 9}}");
   spur::config::applyOverride(root, "inner.lr=oops", src);
   const auto w = spur::config::decode<WithEnum>(root, src);  // the section is not decoded yet: no error
-  CHECK_THROWS_WITH_AS(spur::config::decodeSection<Inner>(w.rest, "inner"), "command-line override inner.lr: inner.lr: expected a number, got 'oops'",
+  CHECK_THROWS_WITH_AS(spur::config::decodeSection<Inner>(w.rest, "inner"), "command-line override inner.lr: expected a number, got 'oops'",
                        spur::Error);
   YAML::Node ok = YAML::Load("{inner: {steps: 9}}");
   const auto w2 = spur::config::decode<WithEnum>(ok, src);

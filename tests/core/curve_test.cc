@@ -96,6 +96,20 @@ TEST_CASE("curve: a peer with the run's key gets through; a stranger and a plain
   fs::remove_all(dir);
 }
 
+TEST_CASE("curve: a CURVE server whose context has no ZAP handler refuses everyone (fails closed)") {
+  const fs::path dir = freshDir("nozap");
+  const auto keys = spur::loadCurveKeys(dir, true);
+  zmq::context_t server_ctx, client_ctx;  // no ZapAuthenticator on server_ctx
+  spur::SocketOptions server_opts;
+  server_opts.curve = keys;
+  auto pull = spur::MessageSocket::bind(server_ctx, spur::SocketKind::kPull, "tcp://127.0.0.1:*", server_opts);
+  spur::SocketOptions o;
+  o.curve = keys;  // even the run's own key: without a handler nobody can be checked
+  auto push = spur::MessageSocket::connect(client_ctx, spur::SocketKind::kPush, pull.lastEndpoint(), o);
+  CHECK(deliver(push, pull) == 0);
+  fs::remove_all(dir);
+}
+
 TEST_CASE("curve: which addresses other hosts can reach") {
   CHECK(spur::isPublicAddress("tcp://10.1.2.3:5555"));
   CHECK(spur::isPublicAddress("tcp://*:5555"));

@@ -1,7 +1,10 @@
 #include "core/tensorboard.h"
 
 #include <doctest/doctest.h>
+#include <sys/resource.h>
 #include <unistd.h>
+
+#include <csignal>
 
 #include <cstdio>
 #include <filesystem>
@@ -20,6 +23,23 @@ std::string hex(const std::string& bytes) {
     out.push_back(digits[c & 15]);
   }
   return out;
+}
+
+// Runs `body` (Python) with `a`, TensorBoard's EventAccumulator over `dir`, loaded; returns
+// what it prints.
+std::string readWithTensorBoard(const std::filesystem::path& dir, const std::string& body) {
+  const char* py = std::getenv("SPUR_PYTHON");
+  REQUIRE(py != nullptr);
+  spur::SubprocessResult out;
+  REQUIRE(spur::runSubprocess({py, "-c",
+                               "import sys\n"
+                               "from tensorboard.backend.event_processing.event_accumulator import EventAccumulator\n"
+                               "a = EventAccumulator(sys.argv[1]); a.Reload()\n" + body,
+                               dir.string()},
+                              &out)
+              .isOk());
+  CHECK(out.exit_code == 0);
+  return out.output;
 }
 
 }  // namespace
@@ -55,20 +75,37 @@ TEST_CASE("tensorboard: the real TensorBoard reader loads scalars and text") {
     w.scalar("perf/fps", 1234.0, 4000);
     w.text("config", "run:\n  name: x", 0);
   }
-  const char* py = std::getenv("SPUR_PYTHON");
-  REQUIRE(py != nullptr);
-  spur::SubprocessResult out;
-  REQUIRE(spur::runSubprocess({py, "-c",
-                               "import sys\n"
-                               "from tensorboard.backend.event_processing.event_accumulator import EventAccumulator\n"
-                               "a = EventAccumulator(sys.argv[1]); a.Reload()\n"
-                               "print(' '.join('%d:%g' % (e.step, e.value) for e in a.Scalars('reward/mean')))\n"
-                               "print(a.Scalars('perf/fps')[0].value)\n"
-                               "print(a.Tensors('config')[0].tensor_proto.string_val[0].decode())\n",
-                               dir.string()},
-                              &out)
-              .isOk());
-  CHECK(out.exit_code == 0);
-  CHECK(out.output == "0:0 1000:0.5 2000:1 3000:1.5 4000:2\n1234.0\nrun:\n  name: x\n");
+  const std::string out = readWithTensorBoard(dir,
+                                             "print(' '.join('%d:%g' % (e.step, e.value) for e in a.Scalars('reward/mean')))\n"
+                                             "print(a.Scalars('perf/fps')[0].value)\n"
+                                             "print(a.Tensors('config')[0].tensor_proto.string_val[0].decode())\n");
+  CHECK(out == "0:0 1000:0.5 2000:1 3000:1.5 4000:2\n1234.0\nrun:\n  name: x\n");
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("tensorboard: a write the disk refuses halfway leaves no torn record; later records still read") {
+  const auto dir = std::filesystem::temp_directory_path() / ("spur_tb_full_" + std::to_string(getpid()));
+  std::filesystem::remove_all(dir);
+  // The file size limit stands in for a full disk: a write past it is cut short (EFBIG).
+  struct rlimit old {};
+  REQUIRE(getrlimit(RLIMIT_FSIZE, &old) == 0);
+  signal(SIGXFSZ, SIG_IGN);
+  {
+    spur::TensorBoardWriter w(dir.string());
+    for (int i = 0; i < 5; ++i) w.scalar("loss", i, i);
+    w.flush();
+    const auto size = static_cast<rlim_t>(std::filesystem::file_size(w.path()));
+    struct rlimit full = old;
+    full.rlim_cur = size + 30;  // room for part of one more record
+    REQUIRE(setrlimit(RLIMIT_FSIZE, &full) == 0);
+    for (int i = 5; i < 10; ++i) w.scalar("loss", i, i);
+    w.flush();
+    REQUIRE(setrlimit(RLIMIT_FSIZE, &old) == 0);  // the disk has room again
+    for (int i = 10; i < 13; ++i) w.scalar("loss", i, i);
+    w.flush();
+  }
+  signal(SIGXFSZ, SIG_DFL);
+  const std::string out = readWithTensorBoard(dir, "print(' '.join('%d' % e.step for e in a.Scalars('loss')))\n");
+  CHECK(out == "0 1 2 3 4 5 6 7 8 9 10 11 12\n");
   std::filesystem::remove_all(dir);
 }

@@ -189,6 +189,9 @@ def read(path):
 
 
 def test_hetjob(spur, repo, slurm, runs):
+    # A run directory with a space and a quote: every command of the job script (the services
+    # step reads spur train --print-commands) must pass it through unchanged.
+    runs = os.path.join(runs, "it's a dir")
     job, r = submit(spur, repo, slurm, "ci_chain.yaml", "run.dir=" + runs, "run.name=het", "run.total_frames=60000",
                     "learner.world_size=2", "slurm.learner_cpus_per_rank=1", "slurm.service_cpus=1", "reward.type=retrieval",
                     "reward.int_coeff=0.1", "llm.backend=rules", "llm.rules=[{pattern: end of the chain, label: helpful}]",

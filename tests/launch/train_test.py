@@ -138,6 +138,7 @@ def test_resume(spur, repo, tmp):
     p.wait()
     last = os.path.realpath(os.path.join(ckpt, "latest"))
     n = int(re.search(r"ckpt-(\d+)\.pt$", last).group(1)) if got else -1
+    earlier = [l for l in open(os.path.join(run, "logs", "learner-0.log")).read().splitlines() if "progress:" in l]
     # batch_size 256 frames per update: go on for 20 more updates
     r = train(spur, repo, "ci_chain.yaml", tmp, "run.name=resume", "run.total_frames=%d" % ((n + 20) * 256))
     log = open(os.path.join(run, "logs", "learner-0.log")).read()
@@ -145,6 +146,9 @@ def test_resume(spur, repo, tmp):
     check("resume: SIGKILLed at update %d, the rerun continues from it (now %s updates)" % (n, s.get("updates")),
           got and r.returncode == 0 and ("(update %d," % n) in log and s["updates"] == n + 20 and "(resuming)" in r.stdout,
           r.stdout[-1000:] + r.stderr[-1000:])
+    shown = [l for l in r.stdout.splitlines() if "progress:" in l]
+    check("resume: the rerun shows only its own progress lines (%d shown, %d from the earlier session in the log)" % (len(shown), len(earlier)),
+          earlier and shown and not set(shown) & set(earlier), r.stdout[-1500:])
 
 
 def digests(run):
@@ -501,6 +505,15 @@ def test_eval(spur, repo, tmp):
     head = open(png, "rb").read(8) if os.path.exists(png) else b""
     check("plot: two runs' curves on one PNG (%s)" % r.stdout.strip(), r.returncode == 0 and head == b"\x89PNG\r\n\x1a\n" and "2 runs" in r.stdout,
           r.stdout[-800:] + r.stderr[-800:])
+    png = os.path.join(tmp, "new", "folder", "x.png")
+    r = subprocess.run([spur, "plot", run, "--out", png], capture_output=True, text=True, timeout=300)
+    check("plot: --out into a folder that does not exist yet creates it", r.returncode == 0 and os.path.exists(png) and "Traceback" not in r.stderr,
+          r.stdout[-800:] + r.stderr[-800:])
+    cwd = os.path.join(tmp, "plot_cwd")
+    os.makedirs(cwd, exist_ok=True)
+    r = subprocess.run([spur, "plot", run], capture_output=True, text=True, timeout=300, cwd=cwd)
+    check("plot: without --out the PNG goes into the run directory", r.returncode == 0 and os.path.exists(os.path.join(run, "curves.png"))
+          and not os.listdir(cwd), r.stdout[-800:] + r.stderr[-800:])
 
 
 def test_errors(spur, repo, tmp):
