@@ -179,14 +179,19 @@ EnvSpec searchEnvSpec(const SearchOptions& o) {
 }
 
 void prepareSearchData(const SearchOptions& o) {
-  if (o.generate_entities <= 0) return;
-  if (o.data_dir.empty()) throw Error(StatusCode::kInvalidArgument, "env.search.generate_entities needs env.search.data_dir (where to write the world)");
-  if (fs::exists(fs::path(o.data_dir) / "corpus.jsonl")) return;  // already there
-  spdlog::info("search: generating a world of {} entities into {} (seed {})", o.generate_entities, o.data_dir, o.generate_seed);
-  search::WorldOptions w;
-  w.entities = o.generate_entities;
-  w.seed = o.generate_seed;
-  search::writeSearchWorld(search::generateSearchWorld(w), w, o.data_dir);
+  if (o.generate_entities > 0) {
+    if (o.data_dir.empty()) throw Error(StatusCode::kInvalidArgument, "env.search.generate_entities needs env.search.data_dir (where to write the world)");
+    if (!fs::exists(fs::path(o.data_dir) / "corpus.jsonl")) {
+      spdlog::info("search: generating a world of {} entities into {} (seed {})", o.generate_entities, o.data_dir, o.generate_seed);
+      search::WorldOptions w;
+      w.entities = o.generate_entities;
+      w.seed = o.generate_seed;
+      search::writeSearchWorld(search::generateSearchWorld(w), w, o.data_dir);
+    }
+  }
+  // The BM25 index, once, before any actor starts: actors then only load the file (they would
+  // otherwise all build it at once and wait on one another's lock).
+  if (o.retriever == "bm25") search::loadIndexedCorpus(o.corpusPath(), o.index);
 }
 
 SearchEnv::SearchEnv(const SearchOptions& options) : o_(options), spec_(searchEnvSpec(options)), obs_(kSizes, options.max_candidates) {

@@ -132,7 +132,9 @@ struct SearchOptions {
 
 // The spec from the options alone. Throws Error naming the key for a bad option.
 EnvSpec searchEnvSpec(const SearchOptions& options);
-// Generates the world of generate_entities into data_dir when it holds no corpus.
+// The launcher's one-time step (EnvRegistration::prepare): generates the world of
+// generate_entities into data_dir when it holds no corpus, then, for retriever bm25, builds and
+// saves the corpus's BM25 index unless a valid one is there. Errors: the corpus's, the index's.
 void prepareSearchData(const SearchOptions& options);
 
 class SearchEnv : public Env {

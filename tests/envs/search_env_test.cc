@@ -303,3 +303,25 @@ TEST_CASE("search env: options are checked by key; the registry builds it") {
   const auto names = registeredEnvNames();
   CHECK(std::find(names.begin(), names.end(), std::string("search")) != names.end());
 }
+
+TEST_CASE("search env: the launcher's prepare step builds the BM25 index once, before any env") {
+  const fs::path dir = fs::temp_directory_path() / ("spur_search_prepare_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  fs::copy_file(worldDir() / "corpus.jsonl", dir / "corpus.jsonl");
+  fs::copy_file(worldDir() / "train.jsonl", dir / "train.jsonl");
+  EnvOptions env;
+  env.name = "search";
+  env.sections.map["search"] = YAML::Load("{data_dir: " + dir.string() + "}");
+  prepareEnv(env);
+  REQUIRE(fs::exists(dir / "corpus.jsonl.bm25"));
+  const auto indexed = search::loadIndexedCorpus((dir / "corpus.jsonl").string());
+  CHECK_FALSE(indexed->built);  // the env's process loads what prepare saved
+  CHECK(indexed->docs.size() == 4);
+  // An HTTP retriever needs no index.
+  fs::remove(dir / "corpus.jsonl.bm25");
+  env.sections.map["search"] = YAML::Load("{data_dir: " + dir.string() + ", retriever: 'http://127.0.0.1:1/retrieve'}");
+  prepareEnv(env);
+  CHECK_FALSE(fs::exists(dir / "corpus.jsonl.bm25"));
+  fs::remove_all(dir);
+}
