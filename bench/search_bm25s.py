@@ -13,7 +13,10 @@ import time
 
 import bm25s
 
-TOKEN = re.compile(r"[0-9A-Za-z\u0080-\U0010FFFF]+")
+# spur's BM25 tokens (envs/search/bm25.h): runs of Unicode letters and numbers, lowercased; all
+# else separates. (Python's \w leaves out combining marks, which spur keeps inside a word, and
+# str.lower() uses full case mapping where spur uses simple: equal on precomposed text.)
+TOKEN = re.compile(r"[^\W_]+")
 
 
 def tokens(text):

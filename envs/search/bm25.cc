@@ -1,11 +1,19 @@
 #include "envs/search/bm25.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <utf8proc.h>
 #include <xxhash.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <memory>
+#include <random>
 #include <unordered_map>
 
 #include "core/status.h"
@@ -16,40 +24,180 @@ namespace {
 using Lookup = std::unordered_map<std::string_view, uint32_t>;
 
 constexpr char kMagic[8] = {'S', 'P', 'U', 'R', 'B', 'M', '2', '5'};
-constexpr uint32_t kVersion = 1;
+// 2: Unicode tokens (utf8proc) and the whole-file checksum trailer. A file of another version is
+// refused (and so rebuilt by loadIndexedCorpus), never read with the wrong tokenizer.
+constexpr uint32_t kVersion = 2;
 
-bool isTokenByte(unsigned char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80; }
+bool isAsciiWordByte(unsigned char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+// Letters, marks and numbers are word characters; punctuation (dashes, quotes), symbols,
+// spaces, controls and unassigned code points separate words.
+bool isWordCodepoint(utf8proc_int32_t cp) {
+  switch (utf8proc_category(cp)) {
+    case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL: case UTF8PROC_CATEGORY_LT: case UTF8PROC_CATEGORY_LM:
+    case UTF8PROC_CATEGORY_LO: case UTF8PROC_CATEGORY_MN: case UTF8PROC_CATEGORY_MC: case UTF8PROC_CATEGORY_ME:
+    case UTF8PROC_CATEGORY_ND: case UTF8PROC_CATEGORY_NL: case UTF8PROC_CATEGORY_NO:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// The character at text[i]: its length in bytes (1 for a byte that is not valid UTF-8, which
+// then separates words) and whether it belongs to a word; `lowered` gets its lowercase UTF-8.
+std::size_t nextChar(std::string_view text, std::size_t i, bool& word, std::string* lowered) {
+  const auto c = static_cast<unsigned char>(text[i]);
+  if (c < 0x80) {  // ASCII without a table lookup: most of any English corpus
+    word = isAsciiWordByte(c);
+    if (word && lowered) lowered->push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : static_cast<char>(c));
+    return 1;
+  }
+  utf8proc_int32_t cp = 0;
+  const utf8proc_ssize_t n =
+      utf8proc_iterate(reinterpret_cast<const utf8proc_uint8_t*>(text.data() + i), static_cast<utf8proc_ssize_t>(text.size() - i), &cp);
+  if (n <= 0 || cp < 0) {
+    word = false;
+    return 1;
+  }
+  word = isWordCodepoint(cp);
+  if (word && lowered) {
+    utf8proc_uint8_t buffer[4];
+    const utf8proc_ssize_t m = utf8proc_encode_char(utf8proc_tolower(cp), buffer);
+    lowered->append(reinterpret_cast<const char*>(buffer), static_cast<std::size_t>(m));
+  }
+  return static_cast<std::size_t>(n);
+}
 
 template <class F>
 void forEachToken(std::string_view text, std::string& scratch, F&& f) {
   std::size_t i = 0;
+  bool word = false;
   while (i < text.size()) {
-    while (i < text.size() && !isTokenByte(static_cast<unsigned char>(text[i]))) ++i;
-    const std::size_t a = i;
-    while (i < text.size() && isTokenByte(static_cast<unsigned char>(text[i]))) ++i;
-    if (i == a) break;
-    scratch.assign(text.substr(a, i - a));
-    for (char& c : scratch)
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    f(std::string_view(scratch));
+    scratch.clear();
+    while (i < text.size()) {
+      const std::size_t n = nextChar(text, i, word, &scratch);
+      i += n;
+      if (!word && !scratch.empty()) break;
+    }
+    if (!scratch.empty()) f(std::string_view(scratch));
   }
 }
 
-template <class T>
-void writeVector(std::ofstream& out, const std::vector<T>& v) {
-  const uint64_t n = v.size();
-  out.write(reinterpret_cast<const char*>(&n), sizeof n);
-  out.write(reinterpret_cast<const char*>(v.data()), static_cast<std::streamsize>(n * sizeof(T)));
-}
+// The index file: every byte written goes through xxh3, whose digest ends the file.
+class HashedWriter {
+ public:
+  explicit HashedWriter(const std::string& path) : path_(path) {
+    fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd_ < 0) throw Error(StatusCode::kUnavailable, path + ": cannot create (" + std::strerror(errno) + ")");
+    XXH3_64bits_reset(state_.get());
+  }
+  ~HashedWriter() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  HashedWriter(const HashedWriter&) = delete;
+  HashedWriter& operator=(const HashedWriter&) = delete;
 
-template <class T>
-void readVector(std::ifstream& in, std::vector<T>& v, const std::string& path) {
-  uint64_t n = 0;
-  in.read(reinterpret_cast<char*>(&n), sizeof n);
-  if (!in || n > (uint64_t{1} << 40) / sizeof(T)) throw Error(StatusCode::kDataLoss, path + ": truncated or corrupt BM25 index");
-  v.resize(n);
-  in.read(reinterpret_cast<char*>(v.data()), static_cast<std::streamsize>(n * sizeof(T)));
-  if (!in) throw Error(StatusCode::kDataLoss, path + ": truncated BM25 index");
+  void write(const void* data, std::size_t n) {
+    XXH3_64bits_update(state_.get(), data, n);
+    raw(data, n);
+  }
+  template <class T>
+  void vector(const std::vector<T>& v) {
+    const uint64_t n = v.size();
+    write(&n, sizeof n);
+    write(v.data(), n * sizeof(T));
+  }
+  // The digest, then the data is on disk (fsync) before the caller renames the file into place:
+  // after a crash the name holds the old file or the whole new one.
+  void finish() {
+    const uint64_t digest = XXH3_64bits_digest(state_.get());
+    raw(&digest, sizeof digest);
+    flush();
+    if (::fsync(fd_) != 0) throw Error(StatusCode::kDataLoss, path_ + ": fsync failed (" + std::strerror(errno) + ")");
+    const int fd = fd_;
+    fd_ = -1;
+    if (::close(fd) != 0) throw Error(StatusCode::kDataLoss, path_ + ": close failed (" + std::strerror(errno) + ")");
+  }
+
+ private:
+  void raw(const void* data, std::size_t n) {
+    const char* p = static_cast<const char*>(data);
+    while (n > 0) {
+      if (buffer_.size() == kBuffer) flush();
+      const std::size_t take = std::min(n, kBuffer - buffer_.size());
+      buffer_.append(p, take);
+      p += take;
+      n -= take;
+    }
+  }
+  void flush() {
+    std::size_t at = 0;
+    while (at < buffer_.size()) {
+      const ssize_t w = ::write(fd_, buffer_.data() + at, buffer_.size() - at);
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) throw Error(StatusCode::kDataLoss, path_ + ": write failed (" + std::strerror(errno) + ")");
+      at += static_cast<std::size_t>(w);
+    }
+    buffer_.clear();
+  }
+
+  static constexpr std::size_t kBuffer = 1 << 20;
+  std::string path_;
+  int fd_ = -1;
+  std::string buffer_;
+  std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> state_{XXH3_createState(), &XXH3_freeState};
+};
+
+// Reads an index file, hashing every byte, never past the digest: a size field that claims more
+// than the file holds is refused before anything is allocated for it.
+class HashedReader {
+ public:
+  explicit HashedReader(const std::string& path) : path_(path), in_(path, std::ios::binary) {
+    if (!in_) throw Error(StatusCode::kNotFound, path + ": cannot open");
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(path, ec);
+    if (ec) throw Error(StatusCode::kNotFound, path + ": cannot read its size");
+    left_ = size;
+    XXH3_64bits_reset(state_.get());
+  }
+  bool read(void* data, std::size_t n) {
+    if (n > left_) return false;
+    in_.read(static_cast<char*>(data), static_cast<std::streamsize>(n));
+    if (!in_) return false;
+    XXH3_64bits_update(state_.get(), data, n);
+    left_ -= n;
+    return true;
+  }
+  template <class T>
+  void vector(std::vector<T>& v) {
+    uint64_t n = 0;
+    if (!read(&n, sizeof n) || n > (left_ - std::min<uint64_t>(left_, sizeof(uint64_t))) / sizeof(T))
+      throw Error(StatusCode::kDataLoss, path_ + ": truncated or corrupt BM25 index");
+    v.resize(n);
+    if (!read(v.data(), n * sizeof(T))) throw Error(StatusCode::kDataLoss, path_ + ": truncated BM25 index");
+  }
+  // The rest of the file must be exactly the digest of everything read.
+  void verify() {
+    const uint64_t digest = XXH3_64bits_digest(state_.get());
+    uint64_t stored = 0;
+    if (left_ != sizeof stored) throw Error(StatusCode::kDataLoss, path_ + ": corrupt BM25 index (" + std::to_string(left_) + " bytes where the checksum should be)");
+    in_.read(reinterpret_cast<char*>(&stored), sizeof stored);
+    if (!in_ || stored != digest) throw Error(StatusCode::kDataLoss, path_ + ": corrupt BM25 index (checksum mismatch)");
+  }
+
+ private:
+  std::string path_;
+  std::ifstream in_;
+  uint64_t left_ = 0;
+  std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> state_{XXH3_createState(), &XXH3_freeState};
+};
+
+// A name beside `path` that no other process or thread picks: pid and 64 random bits.
+std::string uniqueTemporary(const std::string& path) {
+  static thread_local std::mt19937_64 rng(std::random_device{}() ^ (static_cast<uint64_t>(::getpid()) << 32));
+  char suffix[64];
+  std::snprintf(suffix, sizeof suffix, ".tmp.%d.%016llx", static_cast<int>(::getpid()), static_cast<unsigned long long>(rng()));
+  return path + suffix;
 }
 
 // Per-thread accumulator: one float per document, reset through the touched list only, so a
@@ -296,58 +444,63 @@ std::vector<Bm25Hit> Bm25Index::search(std::string_view query, int k) const {
 }
 
 void Bm25Index::save(const std::string& path, uint64_t fingerprint) const {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw Error(StatusCode::kNotFound, tmp + ": cannot create");
+  // A temporary of this process alone, renamed over `path`: concurrent savers never write one
+  // file, and a reader opens either the previous index or a complete new one.
+  const std::string tmp = uniqueTemporary(path);
+  try {
+    HashedWriter out(tmp);
     out.write(kMagic, sizeof kMagic);
-    out.write(reinterpret_cast<const char*>(&kVersion), sizeof kVersion);
-    out.write(reinterpret_cast<const char*>(&fingerprint), sizeof fingerprint);
-    out.write(reinterpret_cast<const char*>(&params_.k1), sizeof params_.k1);
-    out.write(reinterpret_cast<const char*>(&params_.b), sizeof params_.b);
-    writeVector(out, doc_length_);
+    out.write(&kVersion, sizeof kVersion);
+    out.write(&fingerprint, sizeof fingerprint);
+    out.write(&params_.k1, sizeof params_.k1);
+    out.write(&params_.b, sizeof params_.b);
+    out.vector(doc_length_);
     std::vector<uint32_t> lengths;
     std::string text;
     for (const auto& t : term_text_) {
       lengths.push_back(static_cast<uint32_t>(t.size()));
       text += t;
     }
-    writeVector(out, lengths);
-    writeVector(out, std::vector<char>(text.begin(), text.end()));
-    writeVector(out, term_offsets_);
-    writeVector(out, posting_doc_);
-    writeVector(out, posting_impact_);
-    out.flush();
-    if (!out) throw Error(StatusCode::kDataLoss, tmp + ": write failed");
+    out.vector(lengths);
+    out.vector(std::vector<char>(text.begin(), text.end()));
+    out.vector(term_offsets_);
+    out.vector(posting_doc_);
+    out.vector(posting_impact_);
+    out.finish();
+    std::filesystem::rename(tmp, path);
+  } catch (...) {
+    std::error_code ignored;
+    std::filesystem::remove(tmp, ignored);
+    throw;
   }
-  std::filesystem::rename(tmp, path);
 }
 
 Bm25Index Bm25Index::load(const std::string& path, uint64_t fingerprint) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(StatusCode::kNotFound, path + ": cannot open");
+  HashedReader in(path);
   char magic[sizeof kMagic] = {};
   uint32_t version = 0;
   uint64_t stored = 0;
   Bm25Index index;
-  in.read(magic, sizeof magic);
-  in.read(reinterpret_cast<char*>(&version), sizeof version);
-  if (!in || !std::equal(std::begin(magic), std::end(magic), std::begin(kMagic)) || version != kVersion)
-    throw Error(StatusCode::kDataLoss, path + ": not a spur BM25 index (version " + std::to_string(kVersion) + ")");
-  in.read(reinterpret_cast<char*>(&stored), sizeof stored);
-  in.read(reinterpret_cast<char*>(&index.params_.k1), sizeof index.params_.k1);
-  in.read(reinterpret_cast<char*>(&index.params_.b), sizeof index.params_.b);
-  if (!in) throw Error(StatusCode::kDataLoss, path + ": truncated BM25 index");
+  if (!in.read(magic, sizeof magic) || !std::equal(std::begin(magic), std::end(magic), std::begin(kMagic)))
+    throw Error(StatusCode::kDataLoss, path + ": not a spur BM25 index");
+  if (!in.read(&version, sizeof version)) throw Error(StatusCode::kDataLoss, path + ": truncated BM25 index");
+  if (version != kVersion)
+    throw Error(StatusCode::kDataLoss, path + ": BM25 index format version " + std::to_string(version) + ", this spur reads version " +
+                                           std::to_string(kVersion) + " (another tokenizer or layout)");
+  if (!in.read(&stored, sizeof stored) || !in.read(&index.params_.k1, sizeof index.params_.k1) || !in.read(&index.params_.b, sizeof index.params_.b))
+    throw Error(StatusCode::kDataLoss, path + ": truncated BM25 index");
   if (stored != fingerprint) throw Error(StatusCode::kFailedPrecondition, path + ": built from a different corpus");
-  readVector(in, index.doc_length_, path);
+  in.vector(index.doc_length_);
   std::vector<uint32_t> lengths;
   std::vector<char> text;
-  readVector(in, lengths, path);
-  readVector(in, text, path);
-  readVector(in, index.term_offsets_, path);
-  readVector(in, index.posting_doc_, path);
-  readVector(in, index.posting_impact_, path);
-  // Everything the searcher indexes with is checked, so a corrupt file cannot read out of bounds.
+  in.vector(lengths);
+  in.vector(text);
+  in.vector(index.term_offsets_);
+  in.vector(index.posting_doc_);
+  in.vector(index.posting_impact_);
+  in.verify();
+  // The checksum proves the bytes are what save() wrote; the structure is still checked, so that
+  // no file, however made, lets the searcher index out of bounds.
   uint64_t at = 0;
   for (uint32_t l : lengths) {
     if (at + l > text.size()) throw Error(StatusCode::kDataLoss, path + ": corrupt BM25 index (terms)");

@@ -1,7 +1,10 @@
 // Bm25Index: Okapi BM25 over a corpus, in memory, built once and saved to a file.
 //
-// Tokens: maximal runs of ASCII letters and digits (and bytes >= 0x80, so UTF-8 words stay
-// whole), ASCII-lowercased; no stemming, no stop words. Scoring is Lucene's (>= 8) BM25, which
+// Tokens: maximal runs of Unicode letters, marks and numbers (general categories L*, M*, N*, by
+// utf8proc), lowercased by Unicode's simple case mapping; every other character (punctuation
+// such as the en dash of "Smith–Jones", symbols, spaces, controls) and every byte that is not
+// valid UTF-8 separates tokens. No stemming, no stop words (docs/architecture.md lists how this
+// differs from pyserini's Lucene analyzer). Scoring is Lucene's (>= 8) BM25, which
 // pyserini (Search-R1's BM25 server) uses, with pyserini's defaults k1 = 0.9, b = 0.4:
 //   score(q, d) = sum over query tokens t (repeats count) of
 //                 idf(t) * tf / (tf + k1 * (1 - b + b * |d| / avgdl)),
@@ -45,11 +48,16 @@ class Bm25Index {
  public:
   // Indexes texts[i] as document i.
   static Bm25Index build(const std::vector<std::string_view>& texts, Bm25Params params = {});
-  // Reads a file written by save(). Error(kNotFound) for a missing file, Error(kDataLoss) for a
-  // truncated or foreign one, Error(kFailedPrecondition) when its fingerprint is not
-  // `fingerprint` (the corpus changed since the index was built).
+  // Reads a file written by save(). Error(kNotFound) for a missing file; Error(kDataLoss) for a
+  // truncated, foreign or damaged one (the whole file is checked against the xxh3 checksum that
+  // ends it, then its structure) or one of another format version (another tokenizer);
+  // Error(kFailedPrecondition) when its fingerprint is not `fingerprint` (the corpus changed
+  // since the index was built). Never returns an index that differs from the one saved.
   static Bm25Index load(const std::string& path, uint64_t fingerprint);
-  // Writes the index atomically (a temporary file, then rename) with the corpus fingerprint.
+  // Writes the index with the corpus fingerprint and a checksum through a temporary file of its
+  // own (PATH.tmp.<pid>.<random>, fsynced), then renames it over `path`: concurrent savers in
+  // any processes never share a file, and readers see the old file or the whole new one.
+  // Error(kUnavailable / kDataLoss) when the file cannot be written (the temporary is removed).
   void save(const std::string& path, uint64_t fingerprint) const;
 
   // The best k documents for the query (fewer when fewer contain a query token).

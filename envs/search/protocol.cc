@@ -255,6 +255,8 @@ std::vector<InformationJudgement> informationJudgements(std::string_view transcr
   return out;
 }
 
+std::optional<bool> turnJudgement(std::string_view turn) { return firstJudgement(turn, 0); }
+
 double reseekOutcomeScore(std::string_view transcript, const std::vector<std::string>& golds) {
   const std::optional<std::string> answer = lastAnswer(transcript);
   if (!answer || !exactMatch(*answer, golds)) return 0.0;

@@ -75,6 +75,11 @@ struct InformationJudgement {
   std::size_t offset = 0;  // where its "<information>" starts in the transcript
 };
 std::vector<InformationJudgement> informationJudgements(std::string_view transcript);
+// The verdict of a turn as informationJudgements() reads it: the first <judge>Yes</judge> or
+// <judge>No</judge> (case-insensitive, nothing else between the tags) anywhere in `turn`, inside
+// any kind of turn ("<judge>No</judge><search>q</search>" is a search that also judges);
+// nullopt when there is none ("<judge> no </judge>" pairs with nothing).
+std::optional<bool> turnJudgement(std::string_view turn);
 
 // ReSeek's instructive reward (search_r1_like_qa_em_s4.compute_score), parameterised by how a
 // block's usefulness is decided. Only when an answer was given (non-empty): for each pair with

@@ -1,8 +1,13 @@
 #include "envs/search/retriever.h"
 
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
+#include <sys/file.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -37,6 +42,48 @@ RetrievedDoc parseDocument(const json& d, const std::string& where) {
   return doc;
 }
 
+// An exclusive flock(2) on `path` (created if missing, left in place: removing a lock file
+// races with its next user). The kernel drops it when its holder exits, so a crashed builder
+// never blocks the next one. flock has no timeout: polled, up to timeout_s.
+class FileLock {
+ public:
+  FileLock(const std::string& path, double timeout_s) {
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0) {
+      spdlog::warn("search: cannot create the lock file {} ({}); building without it", path, std::strerror(errno));
+      return;
+    }
+    const auto start = std::chrono::steady_clock::now();
+    auto logged = start;
+    while (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      if (errno != EWOULDBLOCK && errno != EINTR) {
+        spdlog::warn("search: cannot lock {} ({}); building without it", path, std::strerror(errno));
+        return;
+      }
+      const auto now = std::chrono::steady_clock::now();
+      const double waited = std::chrono::duration<double>(now - start).count();
+      if (waited >= timeout_s) {
+        ::close(fd_);
+        throw Error(StatusCode::kUnavailable, path + ": another process held this lock (building the BM25 index) for over " +
+                                                       std::to_string(static_cast<int64_t>(timeout_s)) + " s");
+      }
+      if (now - logged > std::chrono::seconds(30)) {
+        spdlog::info("search: waiting for another process to finish the BM25 index ({} held for {:.0f} s)", path, waited);
+        logged = now;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+  ~FileLock() {
+    if (fd_ >= 0) ::close(fd_);  // releases the lock
+  }
+  FileLock(const FileLock&) = delete;
+  FileLock& operator=(const FileLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
 }  // namespace
 
 RetrievalResults IndexedCorpus::search(const std::vector<std::string>& queries, int topk) const {
@@ -49,7 +96,8 @@ RetrievalResults IndexedCorpus::search(const std::vector<std::string>& queries, 
   return out;
 }
 
-std::shared_ptr<const IndexedCorpus> loadIndexedCorpus(const std::string& corpus_path, const std::string& index_path, Bm25Params params) {
+std::shared_ptr<const IndexedCorpus> loadIndexedCorpus(const std::string& corpus_path, const std::string& index_path, Bm25Params params,
+                                                       double lock_timeout_s) {
   // One copy per process: an actor's envs all search the same corpus.
   static std::mutex mutex;
   static std::map<std::string, std::weak_ptr<const IndexedCorpus>> cache;
@@ -62,25 +110,42 @@ std::shared_ptr<const IndexedCorpus> loadIndexedCorpus(const std::string& corpus
   corpus->docs = loadCorpus(corpus_path);
   const std::string path = index_path.empty() ? corpus_path + ".bm25" : index_path;
   const uint64_t fingerprint = fileFingerprint(corpus_path);
-  bool loaded = false;
-  if (std::filesystem::exists(path)) {
+  std::string why;  // why the file on disk was not used
+  const auto tryLoad = [&] {
+    if (!std::filesystem::exists(path)) {
+      why = "no index yet";
+      return false;
+    }
     try {
       corpus->index = Bm25Index::load(path, fingerprint);
-      loaded = corpus->index.documents() == corpus->docs.size() && corpus->index.params().k1 == params.k1 &&
-               corpus->index.params().b == params.b;
     } catch (const Error& e) {
-      spdlog::warn("search: rebuilding the BM25 index: {}", e.what());
+      why = e.what();
+      return false;
     }
-  }
+    if (corpus->index.documents() == corpus->docs.size() && corpus->index.params().k1 == params.k1 && corpus->index.params().b == params.b)
+      return true;
+    why = path + ": built with other BM25 parameters";
+    return false;
+  };
+  // Lock-free first: the usual case is a file that the launcher's prepare step (or any earlier
+  // process) built. Otherwise one process builds under the lock while the others wait, then
+  // load what it saved; a process that took the lock after the builder finds the file complete.
+  bool loaded = tryLoad();
   if (!loaded) {
-    std::vector<std::string_view> texts;
-    texts.reserve(corpus->docs.size());
-    for (const auto& d : corpus->docs) texts.push_back(d.contents);
-    corpus->index = Bm25Index::build(texts, params);
-    try {
-      corpus->index.save(path, fingerprint);
-    } catch (const std::exception& e) {
-      spdlog::warn("search: could not save the BM25 index to {} ({}); it stays in memory", path, e.what());
+    FileLock build_lock(path + ".lock", lock_timeout_s);
+    loaded = tryLoad();
+    if (!loaded) {
+      spdlog::info("search: building the BM25 index of {} ({})", corpus_path, why);
+      std::vector<std::string_view> texts;
+      texts.reserve(corpus->docs.size());
+      for (const auto& d : corpus->docs) texts.push_back(d.contents);
+      corpus->index = Bm25Index::build(texts, params);
+      corpus->built = true;
+      try {
+        corpus->index.save(path, fingerprint);
+      } catch (const std::exception& e) {
+        spdlog::warn("search: could not save the BM25 index to {} ({}); it stays in memory", path, e.what());
+      }
     }
   }
   spdlog::info("search: {} passages, {} terms, index {} {} in {:.1f} s", corpus->docs.size(), corpus->index.terms(),

@@ -40,16 +40,22 @@ struct IndexedCorpus {
   std::string corpus_path;
   std::vector<CorpusDoc> docs;
   Bm25Index index;
+  bool built = false;  // this process built the index (rather than loading a saved one)
 
   RetrievalResults search(const std::vector<std::string>& queries, int topk) const;
 };
 
 // The corpus at `corpus_path` with its index: read from `index_path` (default: corpus_path +
-// ".bm25") when that file exists and matches the corpus, else built and saved there (a save
-// that fails is logged and the index kept in memory). Cached per process by path: every env
-// of a process shares one copy. Thread-safe. Errors: the corpus's (loadCorpus).
+// ".bm25") when that file exists, passes its checksum and matches the corpus and params; else
+// built and saved there (a save that fails is logged and the index kept in memory). Any
+// number of processes may call this at once for one index: the build runs under an exclusive
+// lock on INDEX.lock (flock; the file stays), so one process builds and the others load its
+// file; a damaged, stale or old-format file is rebuilt, never misread. Cached per process by
+// path: every env of a process shares one copy. Thread-safe. Errors: the corpus's
+// (loadCorpus); Error(kUnavailable) naming the lock file when another process holds it for
+// longer than lock_timeout_s.
 std::shared_ptr<const IndexedCorpus> loadIndexedCorpus(const std::string& corpus_path, const std::string& index_path = "",
-                                                       Bm25Params params = {});
+                                                       Bm25Params params = {}, double lock_timeout_s = 3600);
 
 class Bm25Retriever : public Retriever {
  public:

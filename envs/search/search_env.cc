@@ -161,6 +161,7 @@ EnvSpec searchEnvSpec(const SearchOptions& o) {
   oneOf("judge_no_policy", o.judge_no_policy, {"keep", "drop"});
   oneOf("reward", o.reward, {"reseek", "em", "search_r1_format"});
   oneOf("judge_reward", o.judge_reward, {"substring", "oracle", "none"});
+  oneOf("reward_information", o.reward_information, {"env_only", "any"});
   oneOf("question_order", o.question_order, {"random", "cycle"});
   oneOf("annotate", o.annotate, {"information", "judgement"});
   if (o.data_dir.empty() && (o.corpus.empty() || o.questions.empty()))
@@ -179,14 +180,19 @@ EnvSpec searchEnvSpec(const SearchOptions& o) {
 }
 
 void prepareSearchData(const SearchOptions& o) {
-  if (o.generate_entities <= 0) return;
-  if (o.data_dir.empty()) throw Error(StatusCode::kInvalidArgument, "env.search.generate_entities needs env.search.data_dir (where to write the world)");
-  if (fs::exists(fs::path(o.data_dir) / "corpus.jsonl")) return;  // already there
-  spdlog::info("search: generating a world of {} entities into {} (seed {})", o.generate_entities, o.data_dir, o.generate_seed);
-  search::WorldOptions w;
-  w.entities = o.generate_entities;
-  w.seed = o.generate_seed;
-  search::writeSearchWorld(search::generateSearchWorld(w), w, o.data_dir);
+  if (o.generate_entities > 0) {
+    if (o.data_dir.empty()) throw Error(StatusCode::kInvalidArgument, "env.search.generate_entities needs env.search.data_dir (where to write the world)");
+    if (!fs::exists(fs::path(o.data_dir) / "corpus.jsonl")) {
+      spdlog::info("search: generating a world of {} entities into {} (seed {})", o.generate_entities, o.data_dir, o.generate_seed);
+      search::WorldOptions w;
+      w.entities = o.generate_entities;
+      w.seed = o.generate_seed;
+      search::writeSearchWorld(search::generateSearchWorld(w), w, o.data_dir);
+    }
+  }
+  // The BM25 index, once, before any actor starts: actors then only load the file (they would
+  // otherwise all build it at once and wait on one another's lock).
+  if (o.retriever == "bm25") search::loadIndexedCorpus(o.corpusPath(), o.index);
 }
 
 SearchEnv::SearchEnv(const SearchOptions& options) : o_(options), spec_(searchEnvSpec(options)), obs_(kSizes, options.max_candidates) {
@@ -249,6 +255,12 @@ StepResult SearchEnv::play(std::string_view raw) {
   StepResult result;
   TurnKind kind = parsed.kind;
   if (kind == TurnKind::kJudge && !o_.judge) kind = TurnKind::kInvalid;  // Search-R1's grammar has no judge
+  // The judgement is read from every turn, whatever its kind, exactly as the reward pairs it
+  // (ReSeek's usual "<judge>No</judge><search>q</search>" judges, then searches), and before this
+  // turn's own information is appended, which it cannot concern.
+  if (o_.judge) {
+    if (const std::optional<bool> verdict = search::turnJudgement(turn)) judge(*verdict);
+  }
   std::string appended;
   switch (kind) {
     case TurnKind::kAnswer:
@@ -265,26 +277,8 @@ StepResult SearchEnv::play(std::string_view raw) {
         context_.append(appended);
       }
       break;
-    case TurnKind::kJudge: {
-      // The judgement concerns the latest information not yet judged.
-      for (auto it = blocks_.rbegin(); it != blocks_.rend(); ++it) {
-        if (it->judged) continue;
-        it->judged = true;
-        const std::string verdict = search::normalizeAnswer(parsed.content);
-        const bool no = verdict == "no";
-        if (o_.annotate == "judgement" && (verdict == "yes" || no))
-          message_ = "Question: " + question().question + "\nInformation: " + std::string(search::stripText(it->text)) +
-                     "\nJudgement: " + (no ? "not useful" : "useful");
-        if (no && o_.judge_no_policy == "drop") {
-          const std::string block = search::informationBlock(it->text);
-          const std::size_t at = context_.rfind(block);
-          if (at != std::string::npos) context_.erase(at, block.size());
-          it->text_in_context = false;
-        }
-        break;
-      }
-      break;
-    }
+    case TurnKind::kJudge:
+      break;  // judged above (a judge without an exact Yes/No is a valid turn that judges nothing)
     case TurnKind::kInvalid:
       ++invalid_;
       if (!final_turn) {
@@ -301,6 +295,28 @@ StepResult SearchEnv::play(std::string_view raw) {
   }
   publish(appended);
   return result;
+}
+
+void SearchEnv::judge(bool useful_said) {
+  // Every block not judged yet: the reward pairs each information block with the first judgement
+  // after it, so one judgement covers all the searches since the previous one.
+  std::string judged_text;
+  bool any = false;
+  for (Block& b : blocks_) {
+    if (b.verdict) continue;
+    b.verdict = useful_said;
+    any = true;
+    const std::string_view text = search::stripText(b.text);
+    if (!text.empty()) judged_text.append(judged_text.empty() ? "" : "\n").append(text);
+    if (!useful_said && o_.judge_no_policy == "drop") {
+      const std::string block = search::informationBlock(b.text);
+      const std::size_t at = context_.rfind(block);
+      if (at != std::string::npos) context_.erase(at, block.size());
+      b.text_in_context = false;
+    }
+  }
+  if (any && o_.annotate == "judgement")
+    message_ = "Question: " + question().question + "\nInformation: " + judged_text + "\nJudgement: " + (useful_said ? "useful" : "not useful");
 }
 
 void SearchEnv::runSearch(const std::string& query) {
@@ -369,24 +385,37 @@ void SearchEnv::finishEpisode(StepResult& result) {
   // answered (kept: it is what the code does). The metrics use the agent's own answer.
   const std::optional<std::string> last = search::lastAnswer(transcript_);
   const bool em = agent_answer_ && search::exactMatch(*agent_answer_, golds);
-  // Judgements: ReSeek pairs every information block of the transcript with the first later
-  // judge; the env's own blocks carry their documents (for the oracle), others are judged by text.
-  const auto pairs = search::informationJudgements(transcript_);
-  auto blockAt = [&](std::size_t offset) -> const Block* {
-    for (const auto& b : blocks_)
-      if (b.offset + 2 == offset) return &b;  // informationBlock() starts with "\n\n"
-    return nullptr;
-  };
   const bool scored_correct = last && search::exactMatch(*last, golds);
+  // The (said yes, useful, the env's block) pairs the judge reward scores. any: ReSeek's regex
+  // pairs every information block of the transcript, the policy's own included, with the first
+  // later judge; the env's blocks carry their documents (for the oracle), others are judged by
+  // text. env_only: the env's blocks with the verdicts play() gave them (the same regex, read
+  // from the agent's turns only), so text the policy writes earns nothing.
+  struct Pair {
+    bool said_yes, useful, env_block;
+  };
+  std::vector<Pair> pairs;
+  if (o_.reward_information == "any") {
+    auto blockAt = [&](std::size_t offset) -> const Block* {
+      for (const auto& b : blocks_)
+        if (b.offset + 2 == offset) return &b;  // informationBlock() starts with "\n\n"
+      return nullptr;
+    };
+    for (const auto& p : search::informationJudgements(transcript_)) {
+      if (p.information.empty()) continue;
+      const Block* b = blockAt(p.offset);
+      pairs.push_back({p.said_yes, b ? useful(*b) : (o_.judge_reward != "oracle" && search::goldInInformation(p.information, golds)), b != nullptr});
+    }
+  } else {
+    for (const Block& b : blocks_)
+      if (b.verdict && !search::stripText(b.text).empty()) pairs.push_back({*b.verdict, useful(b), true});
+  }
   double judge_reward = 0;
   int judged = 0, judged_right = 0;
   const search::JudgeRewardValues v{o_.judge_correct, o_.judge_answer_boost, o_.judge_wrong_yes, o_.judge_wrong_no};
-  for (const auto& p : pairs) {
-    if (p.information.empty()) continue;
-    const Block* b = blockAt(p.offset);
-    const bool is_useful = b ? useful(*b) : (o_.judge_reward != "oracle" && search::goldInInformation(p.information, golds));
-    const bool right = p.said_yes == is_useful;
-    if (b) {
+  for (const Pair& p : pairs) {
+    const bool right = p.said_yes == p.useful;
+    if (p.env_block) {
       ++judged;
       judged_right += right ? 1 : 0;
     }
@@ -469,7 +498,7 @@ void SearchEnv::buildCandidates() {
       addSearch(e + words);
       ++doc_queries;
     }
-    if (o_.judge && !blocks_.empty() && !blocks_.back().judged) {
+    if (o_.judge && !blocks_.empty() && !blocks_.back().verdict) {
       candidates_.push_back(tagged("judge", "Yes"));
       candidates_.push_back(tagged("judge", "No"));
     }

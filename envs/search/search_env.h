@@ -27,6 +27,13 @@
 //   oracle     a retrieved document is one of the question's gold evidence documents (generated
 //              corpora; questions without evidence fall back to substring);
 //   none       no judge reward.
+// reward_information (which information blocks the judge reward scores):
+//   env_only   the blocks the env appended, each with the verdict play() read for it (default;
+//              with judge: false no verdicts are read, so no judge reward);
+//   any        ReSeek's regex over the transcript: also <information> blocks the policy wrote.
+// A judgement is search::turnJudgement() of any turn (the reward's exact <judge>Yes|No</judge>,
+// so "<judge>No</judge><search>q</search>" judges, then searches); it covers every block not
+// judged yet, as the reward pairs each block with the first judgement after it.
 // judge_no_policy: keep (ReSeek's code: nothing leaves the context) or drop (paper v1: after a
 // No the judged information leaves the agent's context: the feedback observation and an LLM
 // policy's history; the scored transcript keeps it).
@@ -46,13 +53,15 @@
 // invalid_turns, multi_action_turns, oversized_turns, empty_queries, retriever_errors.
 // message() (what the LLM annotator labels, annotate): information: after a search, "Question:
 // ...\nInformation: ..." (ONI's intrinsic reward for useful retrievals); judgement: after a
-// Yes/No judge turn, the same plus "\nJudgement: useful|not useful", so that the annotator's
+// turn with a judgement, the question, the information of the blocks it judged (one per line)
+// and "\nJudgement: useful|not useful", so that the annotator's
 // label of the judgement is its reward (the annotator as the judge reward's source, through
 // the intrinsic reward; set judge_reward: none then).
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <random>
 #include <set>
 #include <unordered_map>
@@ -84,6 +93,7 @@ struct SearchOptions {
   std::string judge_no_policy = "keep";
   std::string reward = "reseek";
   std::string judge_reward = "substring";
+  std::string reward_information = "env_only";
   double judge_correct = 0.3;
   double judge_answer_boost = 0.1;
   double judge_wrong_yes = -0.6;
@@ -114,6 +124,7 @@ struct SearchOptions {
     b.field("judge_no_policy", judge_no_policy);
     b.field("reward", reward);
     b.field("judge_reward", judge_reward);
+    b.field("reward_information", reward_information);
     b.field("judge_correct", judge_correct);
     b.field("judge_answer_boost", judge_answer_boost);
     b.field("judge_wrong_yes", judge_wrong_yes);
@@ -132,7 +143,9 @@ struct SearchOptions {
 
 // The spec from the options alone. Throws Error naming the key for a bad option.
 EnvSpec searchEnvSpec(const SearchOptions& options);
-// Generates the world of generate_entities into data_dir when it holds no corpus.
+// The launcher's one-time step (EnvRegistration::prepare): generates the world of
+// generate_entities into data_dir when it holds no corpus, then, for retriever bm25, builds and
+// saves the corpus's BM25 index unless a valid one is there. Errors: the corpus's, the index's.
 void prepareSearchData(const SearchOptions& options);
 
 class SearchEnv : public Env {
@@ -166,12 +179,15 @@ class SearchEnv : public Env {
     std::size_t offset = 0;  // in transcript_
     std::vector<std::string> doc_ids;
     std::string text;  // the formatted passages
-    bool judged = false;
+    std::optional<bool> verdict;  // the judgement that covers it: true = Yes (useful)
     bool text_in_context = true;  // false once judge_no_policy: drop removed it
   };
 
   StepResult play(std::string_view turn);
   void runSearch(const std::string& query);
+  // A Yes (true) or No judgement of every block not judged yet: bookkeeping, judge_no_policy,
+  // annotate: judgement.
+  void judge(bool useful_said);
   void finishEpisode(StepResult& result);
   bool useful(const Block& block) const;
   void publish(std::string_view appended);

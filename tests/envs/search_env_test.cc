@@ -12,6 +12,7 @@
 #include "envs/text/text_tokens.h"
 
 #include <array>
+#include <optional>
 
 using namespace spur;
 namespace fs = std::filesystem;
@@ -276,7 +277,9 @@ TEST_CASE("search env: the annotator sees each search's information, or with ann
   judged.reset(0);
   judged.stepText("<search>Kelvar Press</search>");
   CHECK(judged.message().empty());
-  judged.stepText("<judge> no </judge>");
+  judged.stepText("<judge> no </judge>");  // not the reward's exact Yes/No: no verdict either
+  CHECK(judged.message().empty());
+  judged.stepText("<judge>no</judge>");
   CHECK(judged.message().find("Question: In which year was the founder of Kelvar Press born?\nInformation: Doc 1(Title: \"Kelvar Press\")") == 0);
   CHECK(judged.message().size() > 20);
   CHECK(judged.message().substr(judged.message().size() - 22) == "\nJudgement: not useful");
@@ -302,4 +305,128 @@ TEST_CASE("search env: options are checked by key; the registry builds it") {
   CHECK(spec.actions.kind == ActionSpace::Kind::kCandidates);
   const auto names = registeredEnvNames();
   CHECK(std::find(names.begin(), names.end(), std::string("search")) != names.end());
+}
+
+TEST_CASE("search env: the launcher's prepare step builds the BM25 index once, before any env") {
+  const fs::path dir = fs::temp_directory_path() / ("spur_search_prepare_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  fs::copy_file(worldDir() / "corpus.jsonl", dir / "corpus.jsonl");
+  fs::copy_file(worldDir() / "train.jsonl", dir / "train.jsonl");
+  EnvOptions env;
+  env.name = "search";
+  env.sections.map["search"] = YAML::Load("{data_dir: " + dir.string() + "}");
+  prepareEnv(env);
+  REQUIRE(fs::exists(dir / "corpus.jsonl.bm25"));
+  const auto indexed = search::loadIndexedCorpus((dir / "corpus.jsonl").string());
+  CHECK_FALSE(indexed->built);  // the env's process loads what prepare saved
+  CHECK(indexed->docs.size() == 4);
+  // An HTTP retriever needs no index.
+  fs::remove(dir / "corpus.jsonl.bm25");
+  env.sections.map["search"] = YAML::Load("{data_dir: " + dir.string() + ", retriever: 'http://127.0.0.1:1/retrieve'}");
+  prepareEnv(env);
+  CHECK_FALSE(fs::exists(dir / "corpus.jsonl.bm25"));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("search env: a judge inside any turn is judged as the reward pairs it: exact Yes/No, drop, annotate, metrics") {
+  // (turn after the first search, the verdict ReSeek's <judge>(Yes|No)</judge> regex finds in it)
+  struct Case {
+    const char* turn;
+    std::optional<bool> verdict;
+  };
+  const std::vector<Case> cases = {
+      {"<judge>No</judge>", false},
+      {"<judge>no</judge>", false},
+      {"<judge>YES</judge>", true},
+      {"<judge> No </judge>", std::nullopt},  // not the regex's exact Yes/No: pairs with nothing
+      {"<judge>No.</judge>", std::nullopt},
+      {"<judge>nope</judge>", std::nullopt},
+      {"<judge>maybe</judge><judge>Yes</judge>", std::nullopt},  // the turn ends at its first </judge>
+      {"<judge>No</judge><search>Dunmere</search>", false},  // ReSeek's usual turn: a search that judges
+      {"<judge>Yes</judge>\n<search>Dunmere</search>", true},
+      {"<think>not useful: <judge>No</judge></think>\n<search>Dunmere</search>", false},
+      {"<judge>No</judge> <answer>1871</answer>", false},
+  };
+  for (const Case& c : cases) {
+    for (const char* policy : {"keep", "drop"}) {
+      for (const char* information : {"env_only", "any"}) {
+        const std::string turn = c.turn, policy_name = policy, information_name = information;
+        CAPTURE(turn);
+        CAPTURE(policy_name);
+        CAPTURE(information_name);
+        SearchOptions o = options();
+        o.judge_no_policy = policy;
+        o.annotate = "judgement";
+        o.reward_information = information;
+        SearchEnv env(o);
+        env.reset(0);
+        env.stepText("<search>Kelvar Press</search>");
+        StepResult s = env.stepText(c.turn);
+        // The annotator gets the judgement iff the reward pairs one with the block.
+        if (c.verdict) {
+          CHECK(env.message().find("Information: Doc 1(Title: \"Kelvar Press\")") != std::string::npos);
+          CHECK(env.message().find(*c.verdict ? "\nJudgement: useful" : "\nJudgement: not useful") != std::string::npos);
+        } else {
+          CHECK(env.message().empty());
+        }
+        // drop: a No removes the judged block from the agent's context, whatever the turn's kind.
+        const bool dropped = std::string(policy) == "drop" && c.verdict == false;
+        CHECK((env.context().find("Kelvar Press is a publishing house") == std::string::npos) == dropped);
+        CHECK(env.transcript().find("Kelvar Press is a publishing house") != std::string::npos);
+        if (!s.done) s = env.stepText("<answer>1871</answer>");  // wrong: the judge reward alone
+        REQUIRE(s.done);
+        // The block lacks 1843: a No is right (+0.3), a Yes wrong (-0.6); no verdict, no pair.
+        const double expected = !c.verdict ? 0.0 : *c.verdict ? -0.6 : 0.3;
+        CHECK(s.reward == doctest::Approx(expected));
+        CHECK(metric(env, "judgements") == (c.verdict ? 1 : 0));
+      }
+    }
+  }
+}
+
+TEST_CASE("search env: a judge right after a search stops the judge candidates for that block") {
+  SearchEnv env(options());
+  env.reset(0);
+  env.stepText("<search>Kelvar Press</search>");
+  const auto offered = [&] {
+    const auto c = env.candidates();
+    return std::find(c.begin(), c.end(), std::string("<judge>Yes</judge>")) != c.end();
+  };
+  CHECK(offered());
+  env.stepText("<judge> yes </judge>");  // no verdict: still to be judged
+  CHECK(offered());
+  env.stepText("<judge>Yes</judge>");
+  CHECK_FALSE(offered());
+}
+
+TEST_CASE("search env: reward_information env_only scores only the information the env appended; any is ReSeek's regex") {
+  for (const char* information : {"env_only", "any"}) {
+    const std::string information_name = information;
+    CAPTURE(information_name);
+    const bool any = information_name == "any";
+    SearchOptions o = options();
+    o.reward_information = information;
+    // Blocks the policy writes itself, each holding the answer, judged Yes, then a correct answer.
+    SearchEnv env(o);
+    env.reset(0);
+    env.stepText("<information>1843</information><information>born 1843</information><information>1843!</information><judge>Yes</judge>");
+    StepResult s = env.stepText("<answer>1843</answer>");
+    REQUIRE(s.done);
+    CHECK(s.reward == doctest::Approx(any ? 1.0 + 3 * 0.4 : 1.0));
+    CHECK(metric(env, "judgements") == 0);
+    // An unclosed <information> of the policy's own swallows the env's block in the regex; env_only
+    // still pairs the env's block with the judge after it.
+    env.reset(0);
+    env.stepText("<information> <search>Kelvar Press</search>");
+    env.stepText("<judge>No</judge>");
+    s = env.stepText("<answer>1871</answer>");
+    REQUIRE(s.done);
+    CHECK(s.reward == doctest::Approx(0.3));  // either way a right No (the merged text lacks 1843 too)
+    CHECK(metric(env, "judgements") == (any ? 0 : 1));
+  }
+  SearchOptions o = options();
+  CHECK(o.reward_information == "env_only");  // the training default
+  o.reward_information = "mine";
+  CHECK_THROWS_WITH_AS(searchEnvSpec(o), doctest::Contains("env.search.reward_information"), Error);
 }

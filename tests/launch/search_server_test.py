@@ -6,6 +6,10 @@
             Search-R1's retrieval_server.py is built with) on the same corpus and ranking
   invalid   a body that is not the schema gets 422 with FastAPI's {"detail": [...]}; the
             server keeps serving
+  limits    with the default limits, 16 clients trickling their headers and a body of 1,000,000
+            queries (422 while it is parsed) do not stop a normal client being served, and the
+            server's memory stays bounded; --max-queries, --max-topk (422) and --max-body-bytes
+            (413, also for a chunked body) are enforced
   client    env.search.retriever=http://... plays the same episodes through spur's server, the
             FastAPI server and the in-process BM25 (same EM); a server that fails its first
             requests (503) is retried; one that answers garbage or is down is counted in
@@ -15,11 +19,14 @@ usage: search_server_test.py --spur build/spur --repo .
 """
 
 import argparse
+import http.client
 import json
 import os
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -55,6 +62,164 @@ def post(port, body, raw=False):
             return r.status, r.read()
     except urllib.error.HTTPError as e:
         return e.code, e.read()
+
+
+def peak_rss_mb(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0
+    return 0.0
+
+
+def timed_post(port, body, timeout):
+    start = time.monotonic()
+    data = json.dumps(body).encode()
+    req = urllib.request.Request("http://127.0.0.1:%d/retrieve" % port, data=data, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, r.read(), time.monotonic() - start
+    except urllib.error.HTTPError as e:
+        return e.code, e.read(), time.monotonic() - start
+    except Exception as e:  # a timeout: what a stalled server gives
+        return None, repr(e).encode(), time.monotonic() - start
+
+
+def slow_client(port, stop):
+    """Opens a request and sends its headers a byte every 0.5 s (within any read timeout)."""
+    try:
+        s = socket.create_connection(("127.0.0.1", port), timeout=5)
+        s.sendall(b"POST /retrieve HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        while not stop.is_set():
+            s.sendall(b"X")
+            stop.wait(0.5)
+        s.close()
+    except OSError:
+        pass  # the server closing a slow client is fine
+
+
+def declared_post(port, length):
+    """Headers that announce a body of `length` bytes, and no body: the status and body of the
+    reply (which must not wait for the body)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(b"POST /retrieve HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % length)
+        reply = b""
+        try:
+            while True:
+                part = s.recv(65536)
+                if not part:
+                    break
+                reply += part
+        except socket.timeout:
+            return None, b"no reply within 10 s"
+    head, _, body = reply.partition(b"\r\n\r\n")
+    try:
+        return int(head.split()[1]), body
+    except (IndexError, ValueError):
+        return None, reply[:300]
+
+
+def chunked_post(port, megabytes):
+    """A chunked body of `megabytes` MiB (no Content-Length): the status, or None if the server
+    closed the connection before answering."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.putrequest("POST", "/retrieve")
+        conn.putheader("Content-Type", "application/json")
+        conn.putheader("Transfer-Encoding", "chunked")
+        conn.endheaders()
+        chunk = b"[" + b'"q", ' * 200000
+        for _ in range(megabytes):
+            conn.send(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        conn.send(b"0\r\n\r\n")
+        r = conn.getresponse()
+        return r.status, r.read()
+    except OSError as e:
+        try:
+            r = conn.getresponse()
+            return r.status, r.read()
+        except Exception:
+            return None, repr(e).encode()
+    finally:
+        conn.close()
+
+
+def limits(spur, corpus, tmp, port_file):
+    # The default limits: slow clients and a huge body while a normal client asks.
+    server, port = start([spur, "retrieve-server", "--corpus", corpus, "--port", "0", "--port-file", port_file, "--topk", "2"],
+                         port_file, os.path.join(tmp, "limits_default.log"))
+    normal = {"queries": ["Kelvar Press founder"], "topk": 2}
+    halt = threading.Event()
+    try:
+        s, _, base_s = timed_post(port, normal, 10)
+        check("limits: a normal request (%.3f s)" % base_s, s == 200)
+        slow = [threading.Thread(target=slow_client, args=(port, halt), daemon=True) for _ in range(16)]
+        for t in slow:
+            t.start()
+        time.sleep(1.5)  # all 16 connected and trickling
+        s, b, took = timed_post(port, normal, 5)
+        check("limits: 16 clients trickling their headers; a normal client is served (%.3f s)" % took, s == 200 and took < 3, (s, b[:300]))
+        rss_before = peak_rss_mb(server.pid)
+        huge = json.dumps({"queries": ["q%d" % (i % 1000) for i in range(1000000)], "topk": 2}).encode()
+        result = {}
+
+        def send_huge():
+            start_t = time.monotonic()
+            req = urllib.request.Request("http://127.0.0.1:%d/retrieve" % port, data=huge, headers={"Content-Type": "application/json"})
+            try:
+                with urllib.request.urlopen(req, timeout=60) as r:
+                    result["status"], result["body"] = r.status, r.read()
+            except urllib.error.HTTPError as e:
+                result["status"], result["body"] = e.code, e.read()
+            except Exception as e:
+                result["status"], result["body"] = None, repr(e).encode()
+            result["s"] = time.monotonic() - start_t
+
+        h = threading.Thread(target=send_huge, daemon=True)
+        h.start()
+        s, b, took = timed_post(port, normal, 5)
+        h.join()
+        check("limits: while a 1,000,000-query body (%.1f MB) is sent, a normal client is served (%.3f s)" % (len(huge) / 1e6, took),
+              s == 200 and took < 3, (s, b[:300]))
+        detail = json.loads(result["body"]).get("detail", []) if result.get("status") == 422 else []
+        check("limits: the 1,000,000-query body gets 422 too_long on queries (%s in %.2f s)" % (result.get("status"), result.get("s", 0)),
+              detail and detail[0]["loc"] == ["body", "queries"] and detail[0]["type"] == "too_long", str(result)[:500])
+        grown = peak_rss_mb(server.pid) - rss_before
+        check("limits: the server's peak memory grew %.0f MB for it (< 100 MB)" % grown, grown < 100, grown)
+        halt.set()
+        for t in slow:
+            t.join()
+        s, _, took = timed_post(port, normal, 5)
+        check("limits: still serving afterwards (%.3f s)" % took, s == 200)
+    finally:
+        halt.set()
+        stop(server)
+
+    # Explicit limits.
+    server, port = start([spur, "retrieve-server", "--corpus", corpus, "--port", "0", "--port-file", port_file, "--topk", "2",
+                          "--max-queries", "100", "--max-topk", "20", "--max-body-bytes", "1000000", "--timeout", "5"],
+                         port_file, os.path.join(tmp, "limits_explicit.log"))
+    try:
+        s, _ = post(port, {"queries": ["q"] * 100, "topk": 20})
+        check("limits: 100 queries with topk 20 are served at --max-queries 100 --max-topk 20", s == 200)
+        for body, field, kind in (({"queries": ["q"] * 101}, "queries", "too_long"), ({"queries": ["q"], "topk": 21}, "topk", "less_than_equal"),
+                                  ({"queries": ["q"], "topk": -1}, "topk", "greater_than_equal")):
+            s, b = post(port, body)
+            d = json.loads(b).get("detail", []) if s == 422 else []
+            check("limits: %s gets 422 %s on %s" % (json.dumps(body)[:60], kind, field),
+                  d and d[0]["loc"] == ["body", field] and d[0]["type"] == kind and "msg" in d[0], (s, b[:300]))
+        s, b = declared_post(port, 1100000)
+        check("limits: a body declared as 1.1 MB gets 413 before it is sent, with a detail naming the limit (--max-body-bytes 1000000)",
+              s == 413 and "1000000" in json.loads(b).get("detail", ""), (s, b[:300]))
+        rss_before = peak_rss_mb(server.pid)
+        s, b = chunked_post(port, 40)
+        grown = peak_rss_mb(server.pid) - rss_before
+        check("limits: a 40 MB chunked body is refused (%s) and the server's peak memory grew %.0f MB (< 20 MB)" % (s, grown),
+              s in (413, None) and grown < 20, (s, b[:300], grown))
+        s, _ = post(port, {"queries": ["Dunmere river"]})
+        check("limits: still serving afterwards", s == 200)
+    finally:
+        stop(server)
 
 
 def start(cmd, port_file, log):
@@ -164,6 +329,8 @@ def main():
         finally:
             stop(spur_server)
             stop(py_server)
+
+        limits(args.spur, corpus, tmp, port_file)
 
         # A server that fails its first requests is retried; garbage and a dead server are counted.
         flaky, flaky_port = start([python, api_server, "--corpus", corpus, "--port-file", port_file, "--fail-first", "2"], port_file,
