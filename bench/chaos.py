@@ -129,6 +129,10 @@ class Soak:
         p = self.start("run.total_frames=0")
         while time.time() < deadline:
             time.sleep(self.args.kill_every * random.uniform(0.5, 1.5))
+            if filler and time.time() > filled_until:
+                os.remove(filler)
+                filler = None
+                log("%s: disk freed" % self.env)
             if p.poll() is not None:
                 if filler:
                     self.learner_exits_while_full += 1
@@ -136,10 +140,6 @@ class Soak:
                 p = self.start("run.total_frames=0")
                 time.sleep(2)
                 continue
-            if filler and time.time() > filled_until:
-                os.remove(filler)
-                filler = None
-                log("%s: disk freed" % self.env)
             if fill_at and time.time() > fill_at:
                 fill_at = None
                 filler, filled_until = self.fill_disk(self.args.full_seconds), time.time() + self.args.full_seconds
@@ -166,7 +166,7 @@ class Soak:
             except subprocess.TimeoutExpired:
                 os.killpg(p.pid, signal.SIGKILL)
                 p.wait()
-        frames = self.summary().get("frames", 0)
+        frames = max([self.summary().get("frames", 0)] + self.logged_frames())
         target = frames + self.args.final_frames
         log("%s: chaos over at %d frames; finishing to %d" % (self.env, frames, target))
         p = self.start("run.total_frames=%d" % target)
@@ -177,6 +177,13 @@ class Soak:
             p.wait()
         self.final_rc = p.returncode
         time.sleep(2)  # children reaped by spur train's shutdown; anything left now is an orphan
+
+    def logged_frames(self):
+        """Frame counts the learner logged (progress lines and resumes): where the run is, even
+        when the last session was killed before it wrote summary.json."""
+        path = os.path.join(self.run, "logs", "learner-0.log")
+        text = open(path, errors="replace").read() if os.path.exists(path) else ""
+        return [int(f) for f in re.findall(r"(\d+) frames", text) + re.findall(r"progress: frames (\d+)", text)]
 
     def summary(self):
         try:

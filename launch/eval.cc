@@ -188,7 +188,10 @@ EpisodeResult playEpisode(Env& env, EvalAgent& agent, uint64_t seed, const EvalA
       return r;
     }
   }
-  throw Error(StatusCode::kFailedPrecondition, "an episode ran past --max-steps " + std::to_string(a.max_steps) + " without ending");
+  // Cut off by --max-steps: reported as a time limit (its env metrics are of an unfinished
+  // episode, so none are reported), not an error that would discard the other episodes.
+  r.end_status = EndStatus::kTimeLimit;
+  return r;
 }
 
 // Mean and the half-width of its normal 95% interval.
@@ -384,7 +387,7 @@ void addEvalCommands(CLI::App& app) {
   eval->add_option("--ttyrec", a->ttyrec_dir, "Record the episodes here (envs that record ttyrecs: nethack)");
   eval->add_option("--out", a->out, "Write one JSON line per episode here");
   eval->add_option("--seed", a->seed, "Episode k is played with env seed SEED+k")->capture_default_str();
-  eval->add_option("--max-steps", a->max_steps, "Give up on an episode longer than this")->capture_default_str()->check(atLeast(1));
+  eval->add_option("--max-steps", a->max_steps, "End an episode after this many steps (counted as TIME_LIMIT)")->capture_default_str()->check(atLeast(1));
   eval->add_option("OVERRIDES", a->overrides, "Overrides of the run's config a.b.c=value (e.g. env.nethack.max_episode_steps=10000)");
   eval->callback([a] { std::exit(runEval(*a)); });
 

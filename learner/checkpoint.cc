@@ -4,9 +4,11 @@
 
 #include <algorithm>
 #include <regex>
+#include <sstream>
 #include <utility>
 #include <vector>
 
+#include "core/atomic_file.h"
 #include "core/status.h"
 
 namespace spur {
@@ -23,17 +25,13 @@ void CheckpointStore::save(AppoTrainer& trainer, const LearnerCounters& c) const
   archive.write("optimizer", opt);
   archive.write("counters", torch::tensor({c.frames, c.updates, c.episodes}, torch::kInt64));
   archive.write("rng", at::detail::getDefaultCPUGenerator().get_state());
-  // Atomic: write a temp file, rename it, then point `latest` at it the same way.
+  // Serialised in memory first: LibTorch's file writer throws again from its destructor when
+  // a write fails (disk full), which ends the process in std::terminate. The bytes then go
+  // through a unique temporary file and a rename; `latest` is re-pointed the same way.
   const std::string name = "ckpt-" + std::to_string(c.updates) + ".pt";
-  const fs::path tmp = dir_ / (name + ".tmp");
-  try {
-    archive.save_to(tmp.string());
-  } catch (...) {
-    std::error_code ec;
-    fs::remove(tmp, ec);  // a partial file would only take the space the next try needs
-    throw;
-  }
-  fs::rename(tmp, dir_ / name);
+  std::ostringstream bytes;
+  archive.save_to(bytes);
+  writeFileAtomically(dir_ / name, bytes.str());
   const fs::path link_tmp = dir_ / "latest.tmp";
   fs::remove(link_tmp);
   fs::create_symlink(name, link_tmp);

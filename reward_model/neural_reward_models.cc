@@ -16,7 +16,9 @@
 #include <limits>
 #include <numeric>
 #include <random>
+#include <sstream>
 
+#include "core/atomic_file.h"
 #include "core/status.h"
 #include "reward_model/model_state.h"
 #include "reward_model/reward_model.h"
@@ -208,8 +210,13 @@ class NeuralRewardModel : public IntrinsicRewardModel {
     j["counts"] = counts_;
     j["steps"] = steps_;
     j["due_steps"] = due_steps_;
-    torch::save(net_, (dir / "model.pt").string());
-    torch::save(optimizer_, (dir / "optimizer.pt").string());
+    // In memory first: LibTorch's file writer ends the process (std::terminate) when the
+    // disk refuses a write; writeFileAtomically reports it as an Error instead.
+    std::ostringstream net_bytes, optimizer_bytes;
+    torch::save(net_, net_bytes);
+    torch::save(optimizer_, optimizer_bytes);
+    writeFileAtomically(dir / "model.pt", net_bytes.str());
+    writeFileAtomically(dir / "optimizer.pt", optimizer_bytes.str());
     writeModelState(dir, j);
   }
   nlohmann::json loadCommon(const std::filesystem::path& dir) {

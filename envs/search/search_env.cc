@@ -192,7 +192,23 @@ void prepareSearchData(const SearchOptions& o) {
   }
   // The BM25 index, once, before any actor starts: actors then only load the file (they would
   // otherwise all build it at once and wait on one another's lock).
-  if (o.retriever == "bm25") search::loadIndexedCorpus(o.corpusPath(), o.index);
+  if (o.retriever == "bm25") {
+    search::loadIndexedCorpus(o.corpusPath(), o.index);
+    return;
+  }
+  // A retriever URL with nothing behind it would cost every turn its timeouts and retries and
+  // score every episode 0: ask it once (with the env's own timeout and retries) before any
+  // actor starts.
+  search::HttpRetrieverOptions http;
+  http.url = o.retriever;
+  http.timeout_s = o.retriever_timeout_s;
+  http.retries = static_cast<int>(o.retriever_retries);
+  try {
+    search::makeRetriever(o.retriever, o.corpusPath(), o.index, http)->retrieve({"spur retriever check"}, 1);
+  } catch (const Error& e) {
+    throw Error(StatusCode::kUnavailable, "env.search.retriever: " + o.retriever + " does not answer (" + e.what() +
+                                              "); start it (e.g. spur retrieve-server --corpus CORPUS) or set env.search.retriever: bm25");
+  }
 }
 
 SearchEnv::SearchEnv(const SearchOptions& options) : o_(options), spec_(searchEnvSpec(options)), obs_(kSizes, options.max_candidates) {
@@ -432,7 +448,8 @@ void SearchEnv::finishEpisode(StepResult& result) {
     result.reward = search::reseekOutcomeScore(transcript_, golds);
     if (o_.judge_reward != "none" && last && !last->empty()) result.reward += judge_reward;
   }
-  result.end_status = em ? EndStatus::kTaskSuccessful : EndStatus::kAborted;
+  // A wrong answer failed the task; no answer at all means the turns ran out.
+  result.end_status = em ? EndStatus::kTaskSuccessful : answered ? EndStatus::kTaskFailed : EndStatus::kTimeLimit;
   metrics_.clear();
   metrics_.push_back({"em", em ? 1.0 : 0.0});
   metrics_.push_back({"f1", agent_answer_ ? search::tokenF1(*agent_answer_, golds) : 0.0});

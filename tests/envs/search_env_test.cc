@@ -307,6 +307,25 @@ TEST_CASE("search env: options are checked by key; the registry builds it") {
   CHECK(std::find(names.begin(), names.end(), std::string("search")) != names.end());
 }
 
+TEST_CASE("search env: end statuses say what happened: a wrong answer TASK_FAILED, turns run out TIME_LIMIT") {
+  SearchEnv env(options());
+  env.reset(0);
+  StepResult s = env.stepText("<answer> 1900 </answer>");
+  CHECK(s.done);
+  CHECK(s.end_status == EndStatus::kTaskFailed);
+  CHECK(endStatusName(s.end_status) == "TASK_FAILED");
+  env.reset(0);
+  s = {};
+  int turns = 0;
+  while (!s.done && turns < 20) {
+    s = env.stepText("<search>Kelvar Press</search>");
+    ++turns;
+  }
+  CHECK(s.done);
+  CHECK(s.end_status == EndStatus::kTimeLimit);
+  CHECK(endStatusName(s.end_status) == "TIME_LIMIT");
+}
+
 TEST_CASE("search env: the launcher's prepare step builds the BM25 index once, before any env") {
   const fs::path dir = fs::temp_directory_path() / ("spur_search_prepare_" + std::to_string(::getpid()));
   fs::remove_all(dir);
@@ -321,10 +340,11 @@ TEST_CASE("search env: the launcher's prepare step builds the BM25 index once, b
   const auto indexed = search::loadIndexedCorpus((dir / "corpus.jsonl").string());
   CHECK_FALSE(indexed->built);  // the env's process loads what prepare saved
   CHECK(indexed->docs.size() == 4);
-  // An HTTP retriever needs no index.
+  // An HTTP retriever needs no index, but it must answer: nothing listening is an error
+  // before any actor starts, naming the key and the URL (not ~6 s of retries per turn).
   fs::remove(dir / "corpus.jsonl.bm25");
-  env.sections.map["search"] = YAML::Load("{data_dir: " + dir.string() + ", retriever: 'http://127.0.0.1:1/retrieve'}");
-  prepareEnv(env);
+  env.sections.map["search"] = YAML::Load("{data_dir: " + dir.string() + ", retriever: 'http://127.0.0.1:1/retrieve', retriever_retries: 0}");
+  CHECK_THROWS_WITH_AS(prepareEnv(env), doctest::Contains("env.search.retriever: http://127.0.0.1:1/retrieve does not answer"), Error);
   CHECK_FALSE(fs::exists(dir / "corpus.jsonl.bm25"));
   fs::remove_all(dir);
 }

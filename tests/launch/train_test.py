@@ -707,7 +707,7 @@ def main():
             if name in args.skip.split(","):
                 continue
             try:
-                fn(args.spur, args.repo, tmp)
+                fn(os.path.abspath(args.spur), os.path.abspath(args.repo), tmp)
             except Exception as e:  # a crash of the test itself is a failure, not an error exit
                 check(name, False, repr(e))
     failed = RESULTS.count(False)
