@@ -3,6 +3,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/config_text.h"
+
 namespace spur::config {
 
 std::string Source::where(const std::string& path) const {
@@ -45,14 +47,18 @@ YAML::Node loadYamlFile(const std::string& path) {
   if (!in) throw Error(StatusCode::kNotFound, path + ": cannot open config file");
   std::stringstream text;
   text << in.rdbuf();
+  return parseYaml(text.str(), path);
+}
+
+YAML::Node parseYaml(const std::string& text, const std::string& source) {
   try {
-    YAML::Node root = YAML::Load(text.str());
+    YAML::Node root = YAML::Load(text);
     if (root.IsNull()) return YAML::Node(YAML::NodeType::Map);
-    if (!root.IsMap()) throw Error(StatusCode::kInvalidArgument, path + ": the top level must be a mapping of keys");
+    if (!root.IsMap()) throw Error(StatusCode::kInvalidArgument, source + ": the top level must be a mapping of keys");
     return root;
   } catch (const YAML::Exception& e) {
     throw Error(StatusCode::kInvalidArgument,
-                path + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) + ": YAML syntax error: " + e.msg);
+                source + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) + ": YAML syntax error: " + e.msg);
   }
 }
 

@@ -1,5 +1,6 @@
 #include "core/transport.h"
 
+#include <capnp/any.h>
 #include <kj/exception.h>
 #include <spdlog/spdlog.h>
 
@@ -65,6 +66,10 @@ Status ReceivedMessage::parse() {
   options.nestingLimit = 16;
   try {
     reader_ = std::make_unique<capnp::FlatArrayMessageReader>(words, options);
+    // The root pointer too: root<T>() reads it outside the callers' try blocks (the learner's
+    // receiving thread ended on a root pointer past its segment). A struct root that passes
+    // here passes there: same pointer, same checks.
+    (void)reader_->getRoot<capnp::AnyStruct>();
   } catch (const kj::Exception& e) {
     return Status::dataLoss(std::string("malformed Cap'n Proto message: ") + e.getDescription().cStr());
   }

@@ -44,8 +44,11 @@ struct SocketOptions {
 class ReceivedMessage {
  public:
   explicit ReceivedMessage(zmq::message_t frame);
-  // Parses the frame. DataLoss for a frame that is not a Cap'n Proto message.
+  // Parses the frame and checks its root pointer. DataLoss for a frame that is not a Cap'n
+  // Proto message or whose root is not a struct inside the message.
   Status parse();
+  // The root as a T. REQUIRES: parse() returned OK; then this does not throw (pointers below
+  // the root may still throw kj::Exception when their fields are read).
   template <class T> typename T::Reader root() { return reader_->getRoot<T>(); }
   std::size_t size() const { return frame_.size(); }
 

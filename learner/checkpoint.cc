@@ -59,15 +59,21 @@ namespace {
 
 void readWeights(torch::serialize::InputArchive& archive, PolicyNetImpl& net) {
   torch::NoGradGuard no_grad;
+  // copy_ broadcasts: without the shape check a [1] tensor of another network's checkpoint
+  // would fill a whole parameter and load without a word.
+  auto copy = [](const std::string& name, torch::Tensor& dst, const torch::Tensor& src) {
+    TORCH_CHECK(src.sizes() == dst.sizes(), "model/", name, " has shape ", src.sizes(), " in the file, ", dst.sizes(), " in the network");
+    dst.copy_(src);
+  };
   for (auto& p : net.named_parameters(true)) {
     torch::Tensor t;
     archive.read("model/" + p.key(), t);
-    p.value().copy_(t);
+    copy(p.key(), p.value(), t);
   }
   for (auto& b : net.named_buffers(true)) {
     torch::Tensor t;
     archive.read("model/" + b.key(), t, /*is_buffer=*/true);
-    b.value().copy_(t);
+    copy(b.key(), b.value(), t);
   }
 }
 

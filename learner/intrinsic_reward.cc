@@ -1,24 +1,31 @@
 #include "learner/intrinsic_reward.h"
 
+#include <kj/exception.h>
+
 #include <cmath>
 
 namespace spur {
 
 Status IntrinsicRewardTable::apply(schema::RewardTable::Reader snapshot) {
-  if (snapshot.getSchemaVersion() != schema::CURRENT_VERSION) return Status::dataLoss("reward table of schema version " + std::to_string(snapshot.getSchemaVersion()));
-  // Old or repeated snapshot of the same reward learner; a restarted one starts again at 1.
-  if (snapshot.getInstance() == instance_ && snapshot.getVersion() <= version_) return Status::ok();
-  const auto texts = snapshot.getTexts();
-  const auto rewards = snapshot.getRewards();
-  if (texts.size() != rewards.size())
-    return Status::dataLoss("reward table with " + std::to_string(texts.size()) + " texts but " + std::to_string(rewards.size()) + " rewards");
-  std::unordered_map<std::string, float> table;
-  table.reserve(texts.size());
-  for (unsigned i = 0; i < texts.size(); ++i) {
-    if (!std::isfinite(rewards[i])) return Status::dataLoss("reward table entry " + std::to_string(i) + " is not finite");
-    table[std::string(texts[i].cStr(), texts[i].size())] = rewards[i];
+  try {
+    if (snapshot.getSchemaVersion() != schema::CURRENT_VERSION) return Status::dataLoss("reward table of schema version " + std::to_string(snapshot.getSchemaVersion()));
+    // Old or repeated snapshot of the same reward learner; a restarted one starts again at 1.
+    if (snapshot.getInstance() == instance_ && snapshot.getVersion() <= version_) return Status::ok();
+    const auto texts = snapshot.getTexts();
+    const auto rewards = snapshot.getRewards();
+    if (texts.size() != rewards.size())
+      return Status::dataLoss("reward table with " + std::to_string(texts.size()) + " texts but " + std::to_string(rewards.size()) + " rewards");
+    std::unordered_map<std::string, float> table;
+    table.reserve(texts.size());
+    for (unsigned i = 0; i < texts.size(); ++i) {
+      if (!std::isfinite(rewards[i])) return Status::dataLoss("reward table entry " + std::to_string(i) + " is not finite");
+      table[std::string(texts[i].cStr(), texts[i].size())] = rewards[i];
+    }
+    table_ = std::move(table);
+  } catch (const kj::Exception& e) {
+    // A pointer that leads outside the message (the learner's loop has no try of its own).
+    return Status::dataLoss(std::string("malformed reward table: ") + e.getDescription().cStr());
   }
-  table_ = std::move(table);
   version_ = snapshot.getVersion();
   instance_ = snapshot.getInstance();
   return Status::ok();

@@ -19,8 +19,8 @@ class IntrinsicRewardTable {
  public:
   // Replaces the table with `snapshot` when it is newer than the current one (or comes
   // from another reward-learner instance, i.e. a restarted one). DataLoss
-  // (table unchanged) for a snapshot whose texts and rewards differ in length or that
-  // holds a non-finite reward.
+  // (table unchanged) for a snapshot whose texts and rewards differ in length, that
+  // holds a non-finite reward or a malformed pointer. Never throws.
   Status apply(schema::RewardTable::Reader snapshot);
   // The reward of each step's resulting message: texts are an unroll's distinct messages,
   // message_ids [T, B] (step t: the message step t resulted in, the terminal step's own

@@ -66,9 +66,15 @@ std::optional<Label> LabelStore::find(const std::string& template_id, const std:
   s.bind(3, item);
   const int rc = sqlite3_step(s.get());
   if (rc == SQLITE_ROW) {
-    const int v = sqlite3_column_int(s.get(), 0);
-    if (v < static_cast<int>(Label::kNotHelpful) || v > static_cast<int>(Label::kTie))
-      throw Error(StatusCode::kDataLoss, "label store " + path_ + ": stored label " + std::to_string(v) + " is not a label (file damaged or from another program)");
+    // Only an integer 0..4 is a label. sqlite3_column_int would read 1.5, '1abc' and 2^32 + 1
+    // all as 1 (conversion, then truncation to 32 bits): damage must not read as "helpful".
+    const int type = sqlite3_column_type(s.get(), 0);
+    const int64_t v = sqlite3_column_int64(s.get(), 0);
+    if (type != SQLITE_INTEGER || v < static_cast<int64_t>(Label::kNotHelpful) || v > static_cast<int64_t>(Label::kTie)) {
+      const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(s.get(), 0));
+      throw Error(StatusCode::kDataLoss, "label store " + path_ + ": stored label '" + std::string(text ? text : "NULL").substr(0, 40) +
+                                             "' is not a label (file damaged or from another program)");
+    }
     return static_cast<Label>(v);
   }
   if (rc != SQLITE_DONE) throw Error(StatusCode::kDataLoss, "label store " + path_ + ": " + sqlite3_errmsg(db_));

@@ -17,6 +17,7 @@
 #include "core/schema/spur.capnp.h"
 #include "core/tensorboard.h"
 #include "core/transport.h"
+#include "llm_server/annotate_request.h"
 #include "llm_server/label_backend.h"
 #include "llm_server/label_store.h"
 #include "llm_server/prompt_template.h"
@@ -226,61 +227,42 @@ int runLlmServer(const LlmServerRoleOptions& o, const std::atomic<bool>& stop) {
   };
 
   auto handleRequest = [&](const std::string& client, ReceivedMessage& m) {
-    if (Status s = m.parse(); !s.isOk()) return refuse(client, 0, s.message());
+    AnnotateRequestData req;
+    if (Status s = readAnnotateRequest(m, promptFor, &req); !s.isOk()) return refuse(client, req.request_id, s.message());
     Entries dropped_replies;
-    try {
-      auto req = m.root<schema::AnnotateRequest>();
-      const uint64_t rid = req.getRequestId();
-      if (req.getSchemaVersion() != schema::CURRENT_VERSION)
-        return refuse(client, rid, "schema version " + std::to_string(req.getSchemaVersion()) + " (this server speaks " + std::to_string(schema::CURRENT_VERSION) + ")");
-      std::shared_ptr<const PromptTemplate> prompt;
-      try {
-        prompt = promptFor(req.getTemplateId());
-      } catch (const Error& e) {
-        return refuse(client, rid, e.what());
+    const auto& [rid, prompt, items] = req;
+    ++c.requests;
+    c.items += static_cast<int64_t>(items.size());
+    std::vector<std::pair<uint32_t, Label>> hits;
+    uint32_t pending = 0;
+    for (uint32_t i = 0; i < items.size(); ++i) {
+      const std::string key = items[i].key();
+      if (auto l = store->find(prompt->id, backend->model(), key)) {
+        hits.push_back({i, *l});
+        continue;
       }
-      const bool ranking = prompt->kind == TemplateKind::kRanking;
-      std::vector<AnnotationItem> items;
-      for (auto it : req.getItems()) {
-        if (it.getIsPair() != ranking)
-          return refuse(client, rid, "template '" + prompt->id + "' takes " + (ranking ? "pairs" : "single messages") + ", the request has other items");
-        items.push_back({it.getFirst(), ranking ? std::optional<std::string>(it.getSecond()) : std::nullopt});
+      ++pending;
+      const std::string id = prompt->id + '\n' + key;
+      if (!waiting.add(id, client, rid, i)) {
+        ++c.merged;
+        continue;
       }
-      ++c.requests;
-      c.items += static_cast<int64_t>(items.size());
-      std::vector<std::pair<uint32_t, Label>> hits;
-      uint32_t pending = 0;
-      for (uint32_t i = 0; i < items.size(); ++i) {
-        const std::string key = items[i].key();
-        if (auto l = store->find(prompt->id, backend->model(), key)) {
-          hits.push_back({i, *l});
-          continue;
-        }
-        ++pending;
-        const std::string id = prompt->id + '\n' + key;
-        if (!waiting.add(id, client, rid, i)) {
-          ++c.merged;
-          continue;
-        }
-        for (auto& d : pool.push({prompt, items[i], id, 0, {}})) {
-          ++c.dropped;
-          waiting.answer(d.id, Label::kNone, dropped_replies);
-        }
+      for (auto& d : pool.push({prompt, items[i], id, 0, {}})) {
+        ++c.dropped;
+        waiting.answer(d.id, Label::kNone, dropped_replies);
       }
-      c.store_hits += static_cast<int64_t>(hits.size());
-      capnp::MallocMessageBuilder msg;
-      auto r = initReply(msg, rid);
-      r.setStoreHits(static_cast<uint32_t>(hits.size()));
-      r.setPending(pending);
-      auto list = r.initLabels(static_cast<unsigned>(hits.size()));
-      for (std::size_t i = 0; i < hits.size(); ++i) {
-        list[static_cast<unsigned>(i)].setIndex(hits[i].first);
-        list[static_cast<unsigned>(i)].setLabel(static_cast<int8_t>(hits[i].second));
-      }
-      reply(client, msg);
-    } catch (const kj::Exception& e) {
-      return refuse(client, 0, std::string("malformed request: ") + e.getDescription().cStr());
     }
+    c.store_hits += static_cast<int64_t>(hits.size());
+    capnp::MallocMessageBuilder msg;
+    auto r = initReply(msg, rid);
+    r.setStoreHits(static_cast<uint32_t>(hits.size()));
+    r.setPending(pending);
+    auto list = r.initLabels(static_cast<unsigned>(hits.size()));
+    for (std::size_t i = 0; i < hits.size(); ++i) {
+      list[static_cast<unsigned>(i)].setIndex(hits[i].first);
+      list[static_cast<unsigned>(i)].setLabel(static_cast<int8_t>(hits[i].second));
+    }
+    reply(client, msg);
     sendReplies(dropped_replies);
   };
 

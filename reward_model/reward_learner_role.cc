@@ -1,6 +1,5 @@
 #include "reward_model/reward_learner_role.h"
 
-#include <kj/exception.h>
 #include <spdlog/fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
@@ -19,6 +18,7 @@
 #include "core/tensorboard.h"
 #include "core/transport.h"
 #include "reward_model/label_requests.h"
+#include "reward_model/reward_messages.h"
 
 namespace spur {
 namespace {
@@ -144,18 +144,10 @@ int runRewardLearner(const RewardLearnerRoleOptions& o, const std::atomic<bool>&
     // New messages from the learner (one MessageBatch per policy batch). While training is
     // due the wait is short, so a busy model still reads every batch.
     if (auto m = messages.receive(train_steps > 0 ? 0ms : 10ms)) {
-      Status st = m->parse();
+      MessageCounts mc;
+      Status st = readMessageBatch(*m, &mc);
       if (st.isOk()) {
         try {
-          auto batch = m->root<schema::MessageBatch>();
-          if (batch.getSchemaVersion() != schema::CURRENT_VERSION) throw Error(StatusCode::kDataLoss, "schema version " + std::to_string(batch.getSchemaVersion()));
-          const auto texts = batch.getTexts();
-          const auto counts = batch.getCounts();
-          if (counts.size() != 0 && counts.size() != texts.size())
-            throw Error(StatusCode::kDataLoss, std::to_string(texts.size()) + " texts but " + std::to_string(counts.size()) + " counts");
-          MessageCounts mc;
-          mc.reserve(texts.size());
-          for (unsigned i = 0; i < texts.size(); ++i) mc.emplace_back(std::string(texts[i].cStr(), texts[i].size()), counts.size() ? counts[i] : 1u);
           const bool want_pairs = requests.waiting() < 2 * static_cast<std::size_t>(o.request_items);
           for (auto& item : model->observe(mc, want_pairs)) requests.enqueue(std::move(item));
         } catch (const std::exception& e) {
@@ -192,28 +184,22 @@ int runRewardLearner(const RewardLearnerRoleOptions& o, const std::atomic<bool>&
       }
       // Replies.
       while (auto m = llm->receive(0ms)) {
-        if (!m->parse().isOk()) {
-          ++bad;
+        AnnotateReplyData reply;
+        if (Status st = readAnnotateReply(*m, &reply); !st.isOk()) {
+          if (++bad % 10 == 1) spdlog::warn("reward_learner: dropped a malformed reply ({}); {} so far", st.message(), bad);
           continue;
         }
-        try {
-          auto reply = m->root<schema::AnnotateReply>();
-          if (reply.hasError() && reply.getError().size() > 0) {
-            if (requests.onRefused(reply.getRequestId(), Clock::now())) {
-              ++refused;
-              spdlog::warn("reward_learner: the llm_server refused a request: {}", reply.getError().cStr());
-            }
-            continue;
+        if (!reply.error.empty()) {
+          if (requests.onRefused(reply.request_id, Clock::now())) {
+            ++refused;
+            spdlog::warn("reward_learner: the llm_server refused a request: {}", reply.error);
           }
-          std::vector<std::pair<uint32_t, int8_t>> labels;
-          for (auto e : reply.getLabels()) labels.emplace_back(e.getIndex(), e.getLabel());
-          auto got = requests.onLabels(reply.getRequestId(), labels, Clock::now());
-          no_labels += got.no_labels;
-          labels_received += static_cast<int64_t>(got.labels.size());
-          if (!got.labels.empty()) model->addLabels(got.labels);
-        } catch (const kj::Exception& e) {
-          if (++bad % 10 == 1) spdlog::warn("reward_learner: dropped a malformed reply ({}); {} so far", e.getDescription().cStr(), bad);
+          continue;
         }
+        auto got = requests.onLabels(reply.request_id, reply.labels, Clock::now());
+        no_labels += got.no_labels;
+        labels_received += static_cast<int64_t>(got.labels.size());
+        if (!got.labels.empty()) model->addLabels(got.labels);
       }
       // Requests unanswered for too long: ask again.
       requests.expire(Clock::now());

@@ -95,6 +95,19 @@ TEST_CASE("transport: malformed and truncated messages are DataLoss, not crashes
   auto c = p.pull.receive(2000ms);
   REQUIRE(c);
   CHECK(c->parse().code() == spur::StatusCode::kDataLoss);
+  // a root pointer past the end of its segment (fuzz/unroll found it): root() used to throw
+  // kj::Exception in the learner's receiving thread, which ended the learner
+  const uint64_t root_out_of_bounds[2] = {0x0000000100000000ull, 0x0000000100000190ull};
+  REQUIRE(p.push.sendBytes(root_out_of_bounds, sizeof root_out_of_bounds, 1000ms));
+  auto d = p.pull.receive(2000ms);
+  REQUIRE(d);
+  CHECK(d->parse().code() == spur::StatusCode::kDataLoss);
+  // a root that is a list, not a struct
+  const uint64_t root_list[2] = {0x0000000100000000ull, 0x0000000000000001ull};
+  REQUIRE(p.push.sendBytes(root_list, sizeof root_list, 1000ms));
+  auto e = p.pull.receive(2000ms);
+  REQUIRE(e);
+  CHECK(e->parse().code() == spur::StatusCode::kDataLoss);
 }
 
 TEST_CASE("transport: a tensor whose bytes disagree with its shape is DataLoss") {

@@ -1,6 +1,7 @@
 #include "learner/intrinsic_reward.h"
 
 #include <capnp/message.h>
+#include <capnp/serialize.h>
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -55,6 +56,19 @@ TEST_CASE("intrinsic reward: older snapshots are ignored and malformed ones refu
   CHECK_FALSE(rt.apply(bad.getRoot<spur::schema::RewardTable>().asReader()).isOk());
   CHECK_FALSE(rt.apply(nan.getRoot<spur::schema::RewardTable>().asReader()).isOk());
   CHECK(rt.version() == 2);
+}
+
+TEST_CASE("intrinsic reward: a snapshot whose texts point outside the message is refused, not thrown") {
+  // RewardTable v2, version 5, instance 9, texts = a list pointer 100 words past the segment
+  // (tests/fuzz/reward_table/crash-texts-out-of-bounds): apply() used to throw kj::Exception,
+  // which nothing in the learner's loop caught.
+  alignas(8) const uint64_t words[] = {0x0000000700000000ull, 0x0003000300000000ull, 2, 5, 9, 0, 0x0000000E00000191ull, 0};
+  capnp::FlatArrayMessageReader reader(kj::ArrayPtr<const capnp::word>(reinterpret_cast<const capnp::word*>(words), std::size(words)));
+  spur::IntrinsicRewardTable rt;
+  const auto s = rt.apply(reader.getRoot<spur::schema::RewardTable>());
+  CHECK(s.code() == spur::StatusCode::kDataLoss);
+  CHECK(rt.version() == 0);
+  CHECK(rt.size() == 0);
 }
 
 TEST_CASE("intrinsic reward: message counts cover every rewarded step") {

@@ -1,6 +1,7 @@
 #include "llm_server/label_store.h"
 
 #include <doctest/doctest.h>
+#include <sqlite3.h>
 
 #include <filesystem>
 #include <fstream>
@@ -58,6 +59,33 @@ TEST_CASE("label store: a file that is not SQLite is an error naming the file") 
     FAIL("opened a text file as a label store");
   } catch (const spur::Error& e) {
     CHECK(std::string(e.what()).find(bad.string()) != std::string::npos);
+  }
+  fs::remove_all(dir);
+}
+
+TEST_CASE("label store: a stored label that is not exactly an integer 0..4 is damage, not a label") {
+  const fs::path dir = freshDir("store4");
+  const std::string path = (dir / "labels.sqlite").string();
+  LabelStore::open(path)->put({{"t", "m", "good", Label::kSecond, ""}});
+  // What a damaged file or another program may hold: each used to read as 1 (helpful).
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(db,
+                       "INSERT INTO labels (template, model, item, label, raw) VALUES ('t', 'm', 'real', 1.5, ''), ('t', 'm', 'text', '1abc', ''), "
+                       "('t', 'm', 'wide', 4294967297, ''), ('t', 'm', 'big', 7, '')",
+                       nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(db);
+  auto store = LabelStore::open(path);
+  CHECK(store->find("t", "m", "good") == Label::kSecond);
+  for (const char* item : {"real", "text", "wide", "big"}) {
+    CAPTURE(item);
+    try {
+      store->find("t", "m", item);
+      FAIL("read a damaged label as a label");
+    } catch (const spur::Error& e) {
+      CHECK(e.status().code() == spur::StatusCode::kDataLoss);
+      CHECK(std::string(e.what()).find("is not a label") != std::string::npos);
+    }
   }
   fs::remove_all(dir);
 }
