@@ -29,6 +29,10 @@ std::string PromptTemplate::render(const AnnotationItem& item) const {
 }
 
 PromptTemplate loadPromptTemplate(const std::string& dir, const std::string& id) {
+  // The id comes from the network (an annotate request names its template): a plain file
+  // name only, so that "../x" cannot read YAML outside the prompts folder.
+  if (id.empty() || id.size() > 128 || id.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != std::string::npos)
+    throw Error(StatusCode::kInvalidArgument, "prompt template id '" + id.substr(0, 128) + "': only letters, digits, '_' and '-' (a file name in " + dir + ")");
   const std::string path = (std::filesystem::path(dir) / (id + ".yaml")).string();
   if (!std::filesystem::exists(path)) {
     std::string have;

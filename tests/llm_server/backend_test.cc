@@ -46,6 +46,9 @@ TEST_CASE("prompts: every shipped template loads and renders its items") {
 
 TEST_CASE("prompts: a missing or malformed template names the file and what is wrong") {
   CHECK(errorOf([] { spur::loadPromptTemplate(kPrompts, "nope"); }).find("have: ") != std::string::npos);
+  // A template id from the network cannot leave the prompts folder.
+  CHECK(errorOf([] { spur::loadPromptTemplate(kPrompts, "../prompts/classify_score"); }).find("only letters, digits") != std::string::npos);
+  CHECK(errorOf([] { spur::loadPromptTemplate(kPrompts, "/etc/passwd"); }).find("only letters, digits") != std::string::npos);
   const fs::path dir = fs::temp_directory_path() / ("spur-test-prompts-" + std::to_string(::getpid()));
   fs::create_directories(dir);
   std::ofstream(dir / "a.yaml") << "kind: classification\nuser: no placeholder here\n";
