@@ -69,7 +69,7 @@ def env_setup(env, spur, repo, data):
                                                   "learner.rollout=10", "learner.batch_size=160", "actors.envs_per_process=8"]
     if env == "search":
         world = os.path.join(data, "search_world")
-        return "search.yaml", common + small + ["env.search.data_dir=" + world, "env.search.generate_entities=200", "model.text_vocab=4096",
+        return "search.yaml", common + small + ["env.search.data_dir=" + world, "env.search.generate_entities=300", "model.text_vocab=4096",
                                                 "learner.rollout=10", "learner.batch_size=160", "actors.envs_per_process=8"]
     raise SystemExit("unknown env %r (nethack, alfworld, search)" % env)
 
@@ -83,7 +83,7 @@ class Soak:
         self.sessions = 0
         self.kills = {}
         self.train_log = open(os.path.join(root, "train-%s.log" % env), "a")
-        self.learner_exits_while_full = 0
+        self.train_exits_while_full = 0
 
     def start(self, *extra):
         self.sessions += 1
@@ -126,7 +126,7 @@ class Soak:
         learner_kill_times = sorted(time.time() + seconds * (i + 1) / (learner_kills_left + 2) for i in range(learner_kills_left))
         fill_at = time.time() + seconds * 0.45 if self.quota else None
         filler, filled_until = None, 0
-        p = self.start("run.total_frames=0")
+        p, started = self.start("run.total_frames=0"), time.time()
         while time.time() < deadline:
             time.sleep(self.args.kill_every * random.uniform(0.5, 1.5))
             if filler and time.time() > filled_until:
@@ -135,9 +135,12 @@ class Soak:
                 log("%s: disk freed" % self.env)
             if p.poll() is not None:
                 if filler:
-                    self.learner_exits_while_full += 1
+                    self.train_exits_while_full += 1
+                elif p.returncode == 2 and time.time() - started < 10:
+                    # Refused at start with the disk free: a configuration error, not chaos.
+                    raise SystemExit("%s: spur train refuses to start (see %s)" % (self.env, self.train_log.name))
                 log("%s: spur train exited (%s); running it again" % (self.env, p.returncode))
-                p = self.start("run.total_frames=0")
+                p, started = self.start("run.total_frames=0"), time.time()
                 time.sleep(2)
                 continue
             if fill_at and time.time() > fill_at:
@@ -265,7 +268,7 @@ class Soak:
         row["orphans"] = len(left)
         if left:
             log("%s: left behind: %s" % (self.env, list(left.values())))
-        row["learner_exits_disk_full"] = self.learner_exits_while_full
+        row["train_exits_disk_full"] = self.train_exits_while_full
         return row
 
 
@@ -336,7 +339,7 @@ def main():
             log("work folder kept: " + root)
 
     cols = ["env", "sessions", "kills", "frames_generated", "frames_trained", "labels_requested", "labels_stored", "labels_held", "labels_lost",
-            "checkpoints_checked", "torn_checkpoints", "resumes", "counters_backwards", "tb_unreadable", "learner_exits_disk_full", "orphans", "run_completed"]
+            "checkpoints_checked", "torn_checkpoints", "resumes", "counters_backwards", "tb_unreadable", "train_exits_disk_full", "orphans", "run_completed"]
     print()
     print("chaos soak: %.1f min, kill every ~%.0f s, %d learner kills per env, disk full %s" %
           (args.minutes, args.kill_every, args.learner_kills, "%.0f s on a %d MiB tmpfs" % (args.full_seconds, args.quota_mb) if quota else "skipped"))
