@@ -3,8 +3,7 @@
 // directions: a reply that parses is rendered back (retrieveResponseJson, renderJson) in
 // both shapes and must parse to the same results; a request body for the reply's texts
 // as queries (retrieveRequestJson) must be valid JSON with those queries.
-// The server's own request-body parse lives in launch/retrieve_server.cc's handler and is
-// not reachable as a function.
+// The server's own request-body parse is fuzz/retrieve_request_fuzz.cc.
 #include <nlohmann/json.hpp>
 
 #include "envs/search/retriever.h"

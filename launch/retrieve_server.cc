@@ -38,7 +38,6 @@
 namespace spur {
 namespace {
 
-using nlohmann::json;
 
 struct ServerArgs {
   std::string corpus, index, host = "127.0.0.1";
@@ -56,15 +55,6 @@ struct ServerArgs {
 
 std::atomic<bool> g_stop{false};
 void onSignal(int) { g_stop = true; }
-
-// FastAPI's validation error body for one field.
-std::string unprocessable(const std::string& field, const std::string& type, const std::string& msg) {
-  nlohmann::ordered_json d = {{"type", type}, {"loc", {"body", field}}, {"msg", msg}};
-  return search::renderJson(nlohmann::ordered_json{{"detail", nlohmann::ordered_json::array({d})}});
-}
-
-// FastAPI's body for an HTTPException: {"detail": "..."}.
-std::string detail(const std::string& msg) { return search::renderJson(nlohmann::ordered_json{{"detail", msg}}); }
 
 // The connection threads (httplib::TaskQueue): started on demand up to `threads`, each serving
 // one connection at a time; at most `queue` accepted connections wait for one. enqueue() runs on
@@ -125,21 +115,6 @@ class ConnectionPool : public httplib::TaskQueue {
   bool shut_ = false;
 };
 
-struct TooManyQueries {};
-
-// The request body as JSON, its "queries" list counted while it is parsed: past `max_queries`
-// the parse stops (TooManyQueries) before the rest is materialised.
-json parseBody(const std::string& body, int max_queries) {
-  bool in_queries = false;
-  int64_t count = 0;
-  const json::parser_callback_t counter = [&](int depth, json::parse_event_t event, json& parsed) {
-    if (depth == 1 && event == json::parse_event_t::key) in_queries = parsed == "queries";
-    else if (depth == 2 && in_queries && event == json::parse_event_t::value && ++count > max_queries) throw TooManyQueries{};
-    return true;
-  };
-  return json::parse(body, counter);
-}
-
 void runServer(const ServerArgs& a) {
   if (a.topk > a.max_topk) throw Error(StatusCode::kInvalidArgument, "retrieve-server: --topk " + std::to_string(a.topk) + " is over --max-topk " + std::to_string(a.max_topk));
   const auto corpus = search::loadIndexedCorpus(a.corpus, a.index);
@@ -153,7 +128,7 @@ void runServer(const ServerArgs& a) {
   server.set_keep_alive_max_count(1);
   server.set_payload_max_length(static_cast<std::size_t>(a.max_body_bytes));
   std::counting_semaphore<> searches(a.threads);
-  const std::string too_large = detail("Request body over " + std::to_string(a.max_body_bytes) + " bytes (--max-body-bytes)");
+  const std::string too_large = search::detailJson("Request body over " + std::to_string(a.max_body_bytes) + " bytes (--max-body-bytes)");
   const auto declaredTooLarge = [&](const httplib::Request& req) {
     if (!req.has_header("Content-Length")) return false;
     const std::string value = req.get_header_value("Content-Length");
@@ -184,51 +159,21 @@ void runServer(const ServerArgs& a) {
       return true;
     });
     if (over) return reject(413, too_large);
-    json body;
-    try {
-      body = parseBody(text, a.max_queries);
-    } catch (const TooManyQueries&) {
-      return reject(422, unprocessable("queries", "too_long", "List should have at most " + std::to_string(a.max_queries) + " items (--max-queries)"));
-    } catch (const json::exception&) {
-      return reject(422, unprocessable("", "json_invalid", "JSON decode error"));
-    }
+    search::RetrieveRequest request;
+    const auto refusal = search::parseRetrieveRequest(text, {a.max_queries, a.max_topk, a.topk}, &request);
     text = std::string();
-    if (!body.is_object() || !body.contains("queries")) return reject(422, unprocessable("queries", "missing", "Field required"));
-    const json& queries_json = body["queries"];
-    std::vector<std::string> queries;
-    bool ok = queries_json.is_array();
-    if (ok)
-      for (const auto& q : queries_json) {
-        if (!q.is_string()) ok = false;
-        else queries.push_back(q.get<std::string>());
-      }
-    if (!ok) return reject(422, unprocessable("queries", "list_type", "Input should be a valid list of strings"));
-    // topk: optional; null or 0 falls back to the server's --topk (Search-R1's `if not topk`).
-    int topk = a.topk;
-    if (body.contains("topk") && !body["topk"].is_null()) {
-      if (!body["topk"].is_number_integer()) return reject(422, unprocessable("topk", "int_type", "Input should be a valid integer"));
-      const int64_t k = body["topk"].get<int64_t>();
-      if (k < 0) return reject(422, unprocessable("topk", "greater_than_equal", "Input should be greater than or equal to 0"));
-      if (k > a.max_topk)
-        return reject(422, unprocessable("topk", "less_than_equal", "Input should be less than or equal to " + std::to_string(a.max_topk) + " (--max-topk)"));
-      if (k != 0) topk = static_cast<int>(k);
-    }
-    bool return_scores = false;
-    if (body.contains("return_scores") && !body["return_scores"].is_null()) {
-      if (!body["return_scores"].is_boolean()) return reject(422, unprocessable("return_scores", "bool_type", "Input should be a valid boolean"));
-      return_scores = body["return_scores"].get<bool>();
-    }
-    if (!searches.try_acquire_for(timeout)) return reject(503, detail("Server busy: no search slot within " + std::to_string(a.timeout_s) + " s"));
+    if (refusal) return reject(refusal->status, refusal->body);
+    if (!searches.try_acquire_for(timeout)) return reject(503, search::detailJson("Server busy: no search slot within " + std::to_string(a.timeout_s) + " s"));
     search::RetrievalResults results;
     try {
-      results = corpus->search(queries, topk);
+      results = corpus->search(request.queries, request.topk);
     } catch (...) {
       searches.release();
       throw;
     }
     searches.release();
     ++requests;
-    res.set_content(search::renderJson(search::retrieveResponseJson(results, return_scores)), "application/json");
+    res.set_content(search::renderJson(search::retrieveResponseJson(results, request.return_scores)), "application/json");
   });
   int port = a.port;
   if (port == 0) {

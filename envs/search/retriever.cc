@@ -190,6 +190,66 @@ RetrievalResults HttpRetriever::retrieve(const std::vector<std::string>& queries
   throw Error(StatusCode::kUnavailable, last_error);
 }
 
+std::string unprocessableJson(const std::string& field, const std::string& type, const std::string& msg) {
+  nlohmann::ordered_json d = {{"type", type}, {"loc", {"body", field}}, {"msg", msg}};
+  return renderJson(nlohmann::ordered_json{{"detail", nlohmann::ordered_json::array({d})}});
+}
+
+std::string detailJson(const std::string& msg) { return renderJson(nlohmann::ordered_json{{"detail", msg}}); }
+
+namespace {
+struct TooManyQueries {};
+}  // namespace
+
+std::optional<RetrieveRefusal> parseRetrieveRequest(const std::string& text, const RetrieveRequestLimits& limits, RetrieveRequest* out) {
+  auto refuse = [](const std::string& field, const std::string& type, const std::string& msg) {
+    return RetrieveRefusal{422, unprocessableJson(field, type, msg)};
+  };
+  // The "queries" list is counted while it is parsed: past max_queries the parse stops
+  // before the rest is materialised (a million-query body costs nothing).
+  bool in_queries = false;
+  int64_t count = 0;
+  const json::parser_callback_t counter = [&](int depth, json::parse_event_t event, json& parsed) {
+    if (depth == 1 && event == json::parse_event_t::key) in_queries = parsed == "queries";
+    else if (depth == 2 && in_queries && event == json::parse_event_t::value && ++count > limits.max_queries) throw TooManyQueries{};
+    return true;
+  };
+  json body;
+  try {
+    body = json::parse(text, counter);
+  } catch (const TooManyQueries&) {
+    return refuse("queries", "too_long", "List should have at most " + std::to_string(limits.max_queries) + " items (--max-queries)");
+  } catch (const json::exception&) {
+    return refuse("", "json_invalid", "JSON decode error");
+  }
+  if (!body.is_object() || !body.contains("queries")) return refuse("queries", "missing", "Field required");
+  const json& queries = body["queries"];
+  RetrieveRequest r;
+  bool ok = queries.is_array();
+  if (ok)
+    for (const auto& q : queries) {
+      if (!q.is_string()) ok = false;
+      else r.queries.push_back(q.get<std::string>());
+    }
+  if (!ok) return refuse("queries", "list_type", "Input should be a valid list of strings");
+  r.topk = limits.default_topk;
+  if (body.contains("topk") && !body["topk"].is_null()) {
+    if (!body["topk"].is_number_integer()) return refuse("topk", "int_type", "Input should be a valid integer");
+    // An unsigned number past int64 reads as negative through get<int64_t>: refuse it as too big.
+    const bool huge = body["topk"].is_number_unsigned() && body["topk"].get<uint64_t>() > static_cast<uint64_t>(limits.max_topk);
+    const int64_t k = huge ? int64_t{limits.max_topk} + 1 : body["topk"].get<int64_t>();
+    if (k < 0) return refuse("topk", "greater_than_equal", "Input should be greater than or equal to 0");
+    if (k > limits.max_topk) return refuse("topk", "less_than_equal", "Input should be less than or equal to " + std::to_string(limits.max_topk) + " (--max-topk)");
+    if (k != 0) r.topk = static_cast<int>(k);
+  }
+  if (body.contains("return_scores") && !body["return_scores"].is_null()) {
+    if (!body["return_scores"].is_boolean()) return refuse("return_scores", "bool_type", "Input should be a valid boolean");
+    r.return_scores = body["return_scores"].get<bool>();
+  }
+  *out = std::move(r);
+  return std::nullopt;
+}
+
 nlohmann::ordered_json retrieveRequestJson(const std::vector<std::string>& queries, int topk, bool return_scores) {
   return nlohmann::ordered_json{{"queries", queries}, {"topk", topk}, {"return_scores", return_scores}};
 }

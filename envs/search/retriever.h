@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -97,6 +98,29 @@ std::string renderJson(const nlohmann::ordered_json& j);
 // Reads a /retrieve reply (either shape; documents with "contents", or "title" + "text") for
 // `queries` queries. Error(kDataLoss) naming what is wrong when it is not the API's.
 RetrievalResults parseRetrieveResponse(const nlohmann::json& reply, std::size_t queries);
+
+// A POST /retrieve body as spur's server reads it (Search-R1's RetrieveRequest model).
+struct RetrieveRequest {
+  std::vector<std::string> queries;
+  int topk = 0;
+  bool return_scores = false;
+};
+struct RetrieveRequestLimits {
+  int max_queries = 4096;  // longer "queries" lists are refused while parsing, before they are built
+  int max_topk = 100;
+  int default_topk = 3;    // for an absent, null or 0 topk (Search-R1's `if not topk`)
+};
+// Why a body was refused: HTTP status 422 and FastAPI's validation-error JSON naming the field.
+struct RetrieveRefusal {
+  int status = 422;
+  std::string body;
+};
+// Parses `body`; on success fills `out` and returns nullopt, else the refusal. Never throws
+// for any bytes.
+std::optional<RetrieveRefusal> parseRetrieveRequest(const std::string& body, const RetrieveRequestLimits& limits, RetrieveRequest* out);
+// FastAPI's bodies: a validation error for one field, and an HTTPException's {"detail": msg}.
+std::string unprocessableJson(const std::string& field, const std::string& type, const std::string& msg);
+std::string detailJson(const std::string& msg);
 
 // The retriever of an env's options: "bm25" (the in-process index over corpus_path) or an
 // http(s) URL.

@@ -12,8 +12,9 @@
             (413, also for a chunked body) are enforced
   client    env.search.retriever=http://... plays the same episodes through spur's server, the
             FastAPI server and the in-process BM25 (same EM); a server that fails its first
-            requests (503) is retried; one that answers garbage or is down is counted in
-            retriever_errors and the evaluation still finishes
+            requests (503) is retried; one that answers garbage mid-run is counted in
+            retriever_errors and the evaluation still finishes; one that is down or answers
+            garbage from the start stops the evaluation at start with one error
 
 usage: search_server_test.py --spur build/spur --repo .
 """
@@ -342,21 +343,35 @@ def main():
                   r.returncode == 0 and len(lines) == 3 and all(l["metrics"]["retriever_errors"] == 0 for l in lines), r.stdout[-1500:] + r.stderr[-1500:])
         finally:
             stop(flaky)
+        # Garbage from the start: refused before any episode, naming the key.
         garbage, garbage_port = start([python, api_server, "--corpus", corpus, "--port-file", port_file, "--garbage"], port_file,
+                                      os.path.join(tmp, "garbage.log"))
+        try:
+            r, lines = eval_search(args.spur, args.repo, world, "http://127.0.0.1:%d/retrieve" % garbage_port, tmp, "garbage_start",
+                                   "env.search.retriever_retries=1")
+            check("client: a server answering garbage from the start is refused before the first episode, naming env.search.retriever",
+                  r.returncode != 0 and "env.search.retriever: http://127.0.0.1:%d/retrieve does not answer" % garbage_port in r.stderr
+                  and "spur eval:" not in r.stdout, r.stdout[-1500:] + r.stderr[-1500:])
+        finally:
+            stop(garbage)
+        # Garbage once the run is going: counted in retriever_errors, the evaluation finishes.
+        garbage, garbage_port = start([python, api_server, "--corpus", corpus, "--port-file", port_file, "--garbage-after", "1"], port_file,
                                       os.path.join(tmp, "garbage.log"))
         try:
             r, lines = eval_search(args.spur, args.repo, world, "http://127.0.0.1:%d/retrieve" % garbage_port, tmp, "garbage",
                                    "env.search.retriever_retries=1")
-            check("client: a server answering garbage is counted in retriever_errors, the evaluation finishes (%s)"
+            check("client: a server answering garbage mid-run is counted in retriever_errors, the evaluation finishes (%s)"
                   % [l["metrics"]["retriever_errors"] for l in lines],
                   r.returncode == 0 and len(lines) == 3 and all(l["metrics"]["retriever_errors"] == 1 for l in lines)
                   and "not the API" not in r.stdout, r.stdout[-1500:] + r.stderr[-1500:])
         finally:
             stop(garbage)
+        # Nothing listening: one clear error at start instead of every turn's retries.
         r, lines = eval_search(args.spur, args.repo, world, "http://127.0.0.1:%d/retrieve" % garbage_port, tmp, "down",
                                "env.search.retriever_retries=0")
-        check("client: a retriever that is down is counted, the evaluation finishes",
-              r.returncode == 0 and len(lines) == 3 and all(l["metrics"]["retriever_errors"] == 1 for l in lines), r.stdout[-1500:] + r.stderr[-1500:])
+        check("client: a retriever that is down stops the evaluation at start, naming env.search.retriever and what to do",
+              r.returncode != 0 and "does not answer" in r.stderr and "Couldn't connect" in r.stderr and "env.search.retriever: bm25" in r.stderr,
+              r.stdout[-1500:] + r.stderr[-1500:])
     failed = RESULTS.count(False)
     print("%d passed, %d failed" % (len(RESULTS) - failed, failed))
     return 1 if failed else 0

@@ -5,7 +5,8 @@ points env.search.retriever at it, the server test compares spur's reply bytes w
 
 Search over the corpus with bm25s (Lucene BM25, k1 0.9, b 0.4, spur's tokens), or misbehave on
 purpose (--fail-first N: HTTP 503 for the first N requests; --garbage: a reply that is not the
-API's) to test the client's retries and checks.
+API's; --garbage-after N: proper replies to the first N requests, garbage after) to test the
+client's retries and checks.
 
 usage: retrieval_api_server.py --corpus CORPUS_JSONL --port-file F [--port P] [--topk 3]
 """
@@ -53,6 +54,7 @@ def main():
     ap.add_argument("--topk", type=int, default=3)
     ap.add_argument("--fail-first", type=int, default=0)
     ap.add_argument("--garbage", action="store_true")
+    ap.add_argument("--garbage-after", type=int, default=-1)
     args = ap.parse_args()
 
     with open(args.corpus, encoding="utf-8") as f:
@@ -67,7 +69,7 @@ def main():
         state["requests"] += 1
         if state["requests"] <= args.fail_first:
             return JSONResponse(status_code=503, content={"detail": "warming up"})
-        if args.garbage:
+        if args.garbage or 0 <= args.garbage_after < state["requests"]:
             return {"results": "not the API"}
         k = min(request.topk or args.topk, len(docs))
         ids, scores = retriever.retrieve([tokens(q) for q in request.queries], k=k, show_progress=False, n_threads=1)
