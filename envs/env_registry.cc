@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "core/config.h"
 #include "core/status.h"
 
 namespace spur {
@@ -21,8 +22,7 @@ const EnvRegistration& find(const EnvOptions& options) {
   if (it == envs.end()) {
     std::string valid;
     for (const auto& [name, _] : envs) valid += (valid.empty() ? "" : ", ") + name;
-    const std::string where = options.sections.source.where("env.name");
-    throw Error(StatusCode::kInvalidArgument, where + ": env.name: unknown env '" + options.name + "' (valid: " + valid + ")");
+    config::detail::fail(options.sections.source, "env.name", "unknown env '" + options.name + "' (valid: " + valid + ")");
   }
   // A section no env owns is a typo (env.nethak), not something to ignore silently.
   for (const auto& kv : options.sections.map) {
@@ -30,7 +30,7 @@ const EnvRegistration& find(const EnvOptions& options) {
     if (!envs.count(key)) {
       std::string valid = "name";
       for (const auto& [name, _] : envs) valid += ", " + name;
-      throw Error(StatusCode::kInvalidArgument, options.sections.source.where("env." + key) + ": env." + key + ": unknown key (valid keys: " + valid + ")");
+      config::detail::fail(options.sections.source, "env." + key, "unknown key (valid keys: " + valid + ")");
     }
   }
   return it->second;

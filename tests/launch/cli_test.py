@@ -54,6 +54,16 @@ def main():
     r, out = run([spur, "train", chain, "learner.learnig_rate=0.1", "--print-commands"])
     check("an unknown key in an override is named once", r.returncode != 0 and "command-line override learner.learnig_rate: unknown key" in out
           and "learnig_rate: learner.learnig_rate" not in out, out)
+    r, out = run([spur, "train", chain, "env.name=nope", "--print-commands"])
+    m = re.search(r"unknown env 'nope' \(valid: ([a-z, ]+)\)", out)
+    envs = m.group(1).split(", ") if m else []
+    readme = open(os.path.join(repo, "README.md")).read()
+    row = next((l for l in readme.splitlines() if l.startswith("| `env` |")), "")
+    names = re.search(r"`name` \[([^\]]*)\]", row)
+    names = re.findall(r"[a-z]+", names.group(1)) if names else []
+    check("an unknown env.name lists the envs once, and the README's env.name row names each (%s)" % envs,
+          r.returncode != 0 and "command-line override env.name: unknown env" in out and len(envs) >= 5
+          and all(e in names for e in envs), out + row[:300])
     with tempfile.TemporaryDirectory() as d:
         r, out = run([spur, "train", chain, "run.dir=" + d, "actors.processes=0", "--print-commands"])
         check("a bad value from an override is blamed on the override", r.returncode != 0 and "command-line override actors.processes: actors.processes must be at least 1" in out
