@@ -197,6 +197,33 @@ TEST_CASE("alfworld bad input: errors name the file and the construct") {
   CHECK(errorOf([&] { GameDefinition::load(attr.string()); }).find("unsupported attribute 'r.colour'") != std::string::npos);
 }
 
+TEST_CASE("alfworld grounding: atom keys of 4-ary predicates and object ids past 2048 never collide") {
+  // (rel o0 o0 o0 o0), (rel o1 o0 o0 o0) and (rel o0 o0 o0 o2048) are three atoms; a packed
+  // key that keeps the arity in 2 bits or lets the fourth id overflow 64 bits merges them.
+  const Domain d = parseDomain(
+      "(define (domain quad) (:requirements :typing) (:types thing)"
+      " (:predicates (rel ?a - thing ?b - thing ?c - thing ?d - thing) (done))"
+      " (:action link :parameters (?a - thing ?b - thing ?c - thing ?d - thing)"
+      "  :precondition (rel ?a ?b ?c ?d) :effect (done)))",
+      "quad domain");
+  std::string objects, init = "(rel o0 o0 o0 o0) (rel o1 o0 o0 o0) (rel o0 o0 o0 o2048)";
+  for (int i = 0; i <= 2048; ++i) objects.append("o").append(std::to_string(i)).append(" ");
+  const Problem p = parseProblem("(define (problem q) (:domain quad) (:objects " + objects + "- thing) (:init " + init +
+                                     ") (:goal (and (done) (rel o1 o1 o1 o1))))",
+                                 "quad problem");
+  const GroundTask t(d, p, "quad");
+  REQUIRE(t.atomsOf("rel").size() == 3);
+  std::set<std::vector<int>> args;
+  for (int atom : t.atomsOf("rel")) {
+    args.insert(t.atomArgs(atom));
+    CHECK(t.initialTruth()[atom] == 1);
+  }
+  CHECK(args == std::set<std::vector<int>>{{0, 0, 0, 0}, {1, 0, 0, 0}, {0, 0, 0, 2048}});
+  // (rel o1 o1 o1 o1) is not in :init, so the goal is false (not folded to an aliased atom).
+  CHECK(t.goal().kind == Condition::Kind::kFalse);
+  CHECK(t.operators().size() == 3);  // one `link` per true rel fact
+}
+
 TEST_CASE("alfworld env: candidates, mask, reward on the winning step, the step cap, invalid answers, metrics") {
   AlfworldOptions o;
   o.games = {(kGames / "generated_pick_heat_then_place_in_recep" / "game.tw-pddl").string()};
