@@ -24,6 +24,11 @@ std::string lower(std::string s) {
   return s;
 }
 
+// Lists nested deeper than this are refused. Everything after the reader (formula, effect,
+// show, grounding's compile, even ~SExpr) recurses once per level, so this one bound keeps
+// the stack bounded for any input; alfred.pddl nests 10 deep.
+constexpr std::size_t kMaxNesting = 100;
+
 // Reads the whole text as one S-expression. Comments run from ';' to the end of the line;
 // tokens end at whitespace or a parenthesis (so "location," is one token, as in Fast
 // Downward's lexer). Everything is lowercased, as Fast Downward does.
@@ -46,6 +51,7 @@ SExpr readSExpr(std::string_view text, const std::string& source) {
     } else if (c == ';') {
       while (i < text.size() && text[i] != '\n') ++i;
     } else if (c == '(') {
+      if (stack.size() >= kMaxNesting) fail(source, line, "parentheses nested deeper than " + std::to_string(kMaxNesting) + " levels");
       SExpr e;
       e.is_list = true;
       e.line = line;

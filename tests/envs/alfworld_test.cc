@@ -224,6 +224,20 @@ TEST_CASE("alfworld grounding: atom keys of 4-ary predicates and object ids past
   CHECK(t.operators().size() == 3);  // one `link` per true rel fact
 }
 
+TEST_CASE("alfworld bad input: deeply nested PDDL is an error naming the file and line, not a stack overflow") {
+  std::string goal;
+  for (int i = 0; i < 200000; ++i) goal += "(and ";
+  goal += std::string(200000, ')');
+  const std::string problem = std::string("(define (problem p) (:domain d)\n(:goal ") + goal + "))";
+  const std::string e = errorOf([&] { parseProblem(problem, "deep.pddl: pddl_problem"); });
+  CHECK(e.find("deep.pddl: pddl_problem:2: ") == 0);
+  CHECK(e.find("nested deeper than") != std::string::npos);
+  // The same for a domain's precondition; the limit leaves alfred's own nesting (10 levels) alone.
+  const std::string domain = std::string("(define (domain d) (:predicates (p))\n(:action a :parameters () :precondition ") + goal + " :effect (p)))";
+  CHECK(errorOf([&] { parseDomain(domain, "deep.pddl: pddl_domain"); }).find("nested deeper than") != std::string::npos);
+  CHECK_NOTHROW(game("clean_mug_fp1"));
+}
+
 TEST_CASE("alfworld env: candidates, mask, reward on the winning step, the step cap, invalid answers, metrics") {
   AlfworldOptions o;
   o.games = {(kGames / "generated_pick_heat_then_place_in_recep" / "game.tw-pddl").string()};
