@@ -238,6 +238,44 @@ TEST_CASE("alfworld bad input: deeply nested PDDL is an error naming the file an
   CHECK_NOTHROW(game("clean_mug_fp1"));
 }
 
+TEST_CASE("alfworld bad input: a grammar rule that expands itself is an error naming the file and rule, not a stack overflow") {
+  const std::string dir = "clean_mug_fp1";
+  // Expanding itself with the same bindings loops in every state: refused at load.
+  const auto self = mutatedGame(dir, "grammar", "\"You close the {r.name}.\"", "\"You close the {r.name}. #CloseObject.feedback#\"", "selfrule");
+  const std::string e1 = errorOf([&] { GameDefinition::load(self.string()); });
+  CHECK(e1.find(self.string() + ": grammar") == 0);
+  CHECK(e1.find("grammar rule 'CloseObject.feedback' expands itself (CloseObject.feedback -> CloseObject.feedback)") != std::string::npos);
+  // Through another rule: intro -> task -> intro.
+  const auto cycle = mutatedGame(dir, "grammar", "\"Your task is to: clean some mug and put it in coffeemachine.\"", "\"#intro#\"", "cyclerule");
+  CHECK(errorOf([&] { GameDefinition::load(cycle.string()); }).find("expands itself (intro -> task -> intro)") != std::string::npos);
+
+  // Through a query ({#rule# | query} may bind new names, so it is not refused at load): the
+  // expansion depth is bounded at render time, and the error names the rule.
+  const auto deep = mutatedGame(dir, "grammar", "\"You close the {r.name}.\"",
+                                "\"You close the {r.name}.{#CloseObject.feedback# | receptacleatlocation(r:receptacle, l:location)}\"", "deeprule");
+  GameSession s(GameDefinition::load(deep.string()));
+  s.reset();
+  std::string opened;
+  for (const auto& go : std::vector<std::string>(s.admissibleCommands())) {
+    if (go.rfind("go to ", 0) != 0) continue;
+    s.reset();
+    s.step(go);
+    if (admissible(s, "open " + go.substr(6))) {
+      s.step("open " + go.substr(6));
+      opened = go.substr(6);
+      break;
+    }
+  }
+  REQUIRE_FALSE(opened.empty());
+  const std::string e2 = errorOf([&] { s.step("close " + opened); });
+  CHECK(e2.find(deep.string() + ": grammar") == 0);
+  CHECK(e2.find("grammar rule 'CloseObject.feedback' nests deeper than") != std::string::npos);
+
+  // A grammar block nested a million deep is refused as the wrong shape, not copied recursively.
+  const std::string nested = "grammar :: \"\"\"{\"intro\": " + std::string(1000000, '[') + std::string(1000000, ']') + "}\"\"\";";
+  CHECK(errorOf([&] { TextGrammar::parse(nested, "nested.twl2"); }).find("nested.twl2: grammar rule 'intro': each alternative needs a string \"rhs\"") == 0);
+}
+
 TEST_CASE("alfworld env: candidates, mask, reward on the winning step, the step cap, invalid answers, metrics") {
   AlfworldOptions o;
   o.games = {(kGames / "generated_pick_heat_then_place_in_recep" / "game.tw-pddl").string()};
