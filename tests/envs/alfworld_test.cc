@@ -421,6 +421,42 @@ TEST_CASE("alfworld generator: solvable games of every type, goal false at reset
   for (const auto& g : generateAlfworldGames(pkg, again)) CHECK_FALSE(hashes.count(g.hash));
 }
 
+TEST_CASE("alfworld generator: wrong JSON types in the package or a layout are errors naming the file and key") {
+  const fs::path dir = fs::temp_directory_path() / "spur-alfworld-badpackage";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  // alfworld_package.py's output with a number where a list of names belongs.
+  const fs::path python = dir / "python";
+  std::ofstream(python) << "#!/bin/sh\necho '{\"root\": \"r\", \"domain\": \"d\", \"grammar\": \"g\", \"layouts\": \"l\", \"objects\": 7}'\n";
+  fs::permissions(python, fs::perms::owner_all);
+  const std::string e1 = errorOf([&] { loadAlfworldPackage(python.string()); });
+  CHECK(e1.find("alfworld_package.py") != std::string::npos);
+  CHECK(e1.find("\"objects\"") != std::string::npos);
+
+  // A scene layout whose object list holds a number.
+  AlfworldPackage pkg;
+  pkg.root = dir.string();
+  pkg.layouts = dir.string();
+  pkg.goals["pick_and_place_simple"] = {"(:goal (and))", {"put {obj} in {recep}"}};
+  pkg.goals_valid["pick_and_place_simple"] = {"kitchens"};
+  pkg.scene_types["kitchens"] = {1};
+  std::ofstream(dir / "FloorPlan1-objects.json") << "[\"Apple\", 3]";
+  std::ofstream(dir / "FloorPlan1-openable.json") << "{}";
+  GenerateOptions o;
+  o.games = 1;
+  o.task_types = {"pick_and_place_simple"};
+  const std::string e2 = errorOf([&] { generateAlfworldGames(pkg, o); });
+  CHECK(e2.find((dir / "FloorPlan1-objects.json").string() + ": ") == 0);
+  std::ofstream(dir / "FloorPlan1-objects.json") << "[\"Apple\"]";
+  std::ofstream(dir / "FloorPlan1-openable.json") << "{\"Cabinet|1|2|3\": [0.5, \"high\", 0, 0]}";
+  CHECK(errorOf([&] { generateAlfworldGames(pkg, o); }).find((dir / "FloorPlan1-openable.json").string() + ": ") == 0);
+  // No room of the split for the task type (FloorPlan1 is not held out): an error, not a draw
+  // from an empty list.
+  o.split = "valid_unseen";
+  CHECK(errorOf([&] { generateAlfworldGames(pkg, o); }).find("no scene of the valid_unseen split hosts pick_and_place_simple games") != std::string::npos);
+  fs::remove_all(dir);
+}
+
 TEST_CASE("text tokens: words lowercased and hashed, padding zero, stable") {
   int32_t a[6], b[6];
   CHECK(hashTextTokens("Go to Cabinet 10.", a) == 4);
