@@ -229,15 +229,17 @@ void AlfworldEnv::publish() {
   message_ = "Task: " + session_->game().taskText() + "\nObservation: " + text;
   obs_.setFeedback(text);
   const auto& admissible = session_->admissibleCommands();
-  const std::size_t shown = std::min(admissible.size(), static_cast<std::size_t>(o_.max_candidates));
-  if (admissible.size() > shown && !warned_truncation_) {
-    spdlog::warn("alfworld: {} admissible commands in {}, only the first {} are offered (raise env.alfworld.max_candidates)", admissible.size(),
-                 currentGame().path, shown);
-    warned_truncation_ = true;
-  }
-  candidates_.assign(admissible.begin(), admissible.begin() + static_cast<std::ptrdiff_t>(shown));
-  obs_.setCandidates(shown, [&](std::size_t i) { return candidates_[i]; });
-  admissible_sum_ += static_cast<double>(shown);
+  // Offering only the first max_candidates would drop the sorted tail (take, use, ...) that a
+  // task may need, and the policy could never win; that is a configuration error, not
+  // something to warn about and play on.
+  if (admissible.size() > static_cast<std::size_t>(o_.max_candidates))
+    throw Error(StatusCode::kFailedPrecondition, "env.alfworld: " + std::to_string(admissible.size()) + " admissible commands in " + currentGame().path +
+                                                     " (after " + std::to_string(steps_) + " steps) exceed env.alfworld.max_candidates (" +
+                                                     std::to_string(o_.max_candidates) +
+                                                     "): raise it (`./spur bench alfworld_sizes --data DIR` measures a game set)");
+  candidates_.assign(admissible.begin(), admissible.end());
+  obs_.setCandidates(candidates_.size(), [&](std::size_t i) { return candidates_[i]; });
+  admissible_sum_ += static_cast<double>(candidates_.size());
 }
 
 StepResult AlfworldEnv::step(int64_t action) {

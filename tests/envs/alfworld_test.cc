@@ -328,6 +328,29 @@ TEST_CASE("alfworld env: candidates, mask, reward on the winning step, the step 
   CHECK_THROWS_AS(env2.step(1000), Error);
 }
 
+TEST_CASE("alfworld env: more admissible commands than candidate slots is an error, never a silent cut") {
+  AlfworldOptions o;
+  o.games = {(kGames / "generated_pick_heat_then_place_in_recep" / "game.tw-pddl").string()};
+  AlfworldEnv wide(o);
+  wide.reset(0);
+  const std::size_t n = wide.candidates().size();
+  REQUIRE(n > 2);
+  CHECK(n == wide.session().admissibleCommands().size());
+  // With fewer slots than the reset's admissible commands the sorted tail (take/use/...) could
+  // never be chosen: the env refuses instead of offering the first max_candidates.
+  o.max_candidates = static_cast<int64_t>(n) - 1;
+  AlfworldEnv narrow(o);
+  const std::string e = errorOf([&] { narrow.reset(0); });
+  CHECK(e.find(std::to_string(n) + " admissible commands") != std::string::npos);
+  CHECK(e.find("generated_pick_heat_then_place_in_recep/game.tw-pddl") != std::string::npos);
+  CHECK(e.find("env.alfworld.max_candidates (" + std::to_string(n - 1) + ")") != std::string::npos);
+  o.max_candidates = static_cast<int64_t>(n);
+  AlfworldEnv exact(o);
+  CHECK_NOTHROW(exact.reset(0));
+  // The default leaves room for the largest list measured over generated games (66).
+  CHECK(AlfworldOptions{}.max_candidates >= 66);
+}
+
 TEST_CASE("alfworld env: a malformed game in the set is skipped, not fatal; no playable game is an error") {
   const fs::path dir = fs::temp_directory_path() / "spur-alfworld-mixed";
   fs::remove_all(dir);
