@@ -6,12 +6,14 @@
 // (1 on the step that wins), done on won, truncated at max_steps (50, invalid steps counted;
 // with candidate actions every step is valid).
 //
-// Observations: "task" and "feedback" (text, uint8, zero-padded), and their hashed word
-// tokens for neural policies (envs/text/text_tokens.h): "task_tokens" [24],
-// "text_tokens" [160] (the feedback), "candidate_tokens" [max_candidates, 12].
+// Observations: "task" [256] and "feedback" [1536] (text, uint8, zero-padded, cut on a UTF-8
+// character boundary), and their hashed word tokens for neural policies
+// (envs/text/text_tokens.h): "task_tokens" [24], "text_tokens" [256] (the feedback),
+// "candidate_tokens" [max_candidates, 12]; sized from the longest texts of generated games.
 // Episode metrics: success/<task type> (0/1, so its mean is the per-type success rate),
 // steps_to_success (only for won episodes), admissible (mean candidate count),
-// invalid_actions (answers that matched no command: stepInvalid()).
+// invalid_actions (answers that matched no command: stepInvalid()), truncated_text (the
+// episode's observations, the reset's included, whose task or feedback was cut to fit).
 //
 // Game files: every game.tw-pddl under data_dir (recursively, skipping directories whose
 // name contains "movable" or "Sliced", as ALFWorld does) plus `games`; a file whose
@@ -133,7 +135,8 @@ class AlfworldEnv : public Env {
   std::vector<std::string> candidates_;
   TextObservations obs_;
   std::string message_;
-  int64_t steps_ = 0, invalid_ = 0;
+  int64_t steps_ = 0, invalid_ = 0, truncated_ = 0;
+  bool task_cut_ = false;
   double admissible_sum_ = 0;
 };
 

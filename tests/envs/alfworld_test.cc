@@ -489,4 +489,55 @@ TEST_CASE("text tokens: words lowercased and hashed, padding zero, stable") {
   CHECK(a[5] == 0);
   CHECK(a[2] != a[3]);
   for (int i = 0; i < 4; ++i) CHECK((a[i] > 0 && a[i] < kTextTokenSpace));
+  // Words past the buffer are counted, not written: the caller sees the cut.
+  int32_t c[2];
+  CHECK(hashTextTokens("go to cabinet 10", c) == 4);
+  CHECK(c[0] == a[0]);
+  CHECK(c[1] == a[1]);
+}
+
+TEST_CASE("text observations: a cut text ends on a UTF-8 character boundary") {
+  uint8_t out[4];
+  auto text = [&] { return std::string(reinterpret_cast<const char*>(out), 4); };
+  CHECK(copyTextObservation("abc\xC3\xA9", out));  // "abcé": é's lead byte would be the last one kept
+  CHECK(text() == std::string("abc\0", 4));
+  CHECK(copyTextObservation("ab\xE2\x82\xAC", out));  // "ab€": € straddles the cut after its 2nd byte
+  CHECK(text() == std::string("ab\0\0", 4));
+  CHECK(copyTextObservation("a\xF0\x9F\x98\x80", out));  // a 4-byte emoji after 'a'
+  CHECK(text() == std::string("a\0\0\0", 4));
+  CHECK_FALSE(copyTextObservation("ab\xC3\xA9", out));  // "abé" fits exactly
+  CHECK(text() == "ab\xC3\xA9");
+  CHECK(copyTextObservation("abcd\xC3\xA9", out));  // cut between two characters: nothing to drop
+  CHECK(text() == "abcd");
+}
+
+TEST_CASE("alfworld env: feedback cut on a UTF-8 boundary, sized from the data, cuts counted per episode") {
+  AlfworldOptions o;
+  o.games = {"unread.tw-pddl"};
+  const EnvSpec spec = alfworldEnvSpec(o);
+  const int64_t bytes = spec.observations.at(1).shape.at(0), words = spec.observations.at(3).shape.at(0);
+  // The longest feedback over 2 x 1,000 generated games is 911 bytes and 193 words
+  // (`./spur bench alfworld_sizes`): the buffers hold them.
+  CHECK(spec.observations.at(1).name == "feedback");
+  CHECK(bytes >= 911);
+  CHECK(words >= 193);
+  // An intro whose 'é' straddles the byte budget: the whole character is dropped.
+  std::string intro;
+  while (static_cast<int64_t>(intro.size()) < bytes - 1) intro += "w ";
+  intro.resize(static_cast<std::size_t>(bytes - 1));
+  intro += "\xC3\xA9 and more words after the cut";
+  const auto long_intro = mutatedGame("clean_mug_fp1", "grammar", "-= Welcome to TextWorld, ALFRED! =-", intro, "longintro");
+  o.games = {long_intro.string()};
+  AlfworldEnv env(o);
+  env.reset(0);
+  REQUIRE(env.session().feedback().size() > static_cast<std::size_t>(bytes));
+  const TensorView feedback = env.observation(1);
+  const auto* data = feedback.as<uint8_t>();
+  CHECK(data[bytes - 2] == 'w');
+  CHECK(data[bytes - 1] == 0);
+  env.step(0);  // a short feedback: not cut
+  double cut = -1;
+  for (const auto& m : env.episodeMetrics())
+    if (m.name == "truncated_text") cut = m.value;
+  CHECK(cut == 1.0);
 }
