@@ -116,8 +116,12 @@ class ExpressionParser {
       return e;
     }
     if (c == '(') {
+      // Parentheses are the one recursion of this parser (and of evaluate): bounded.
+      if (++depth_ > kMaxExpressionDepth)
+        fail(where_, "expression nested deeper than " + std::to_string(kMaxExpressionDepth) + " parentheses: '" + std::string(s_.substr(0, 60)) + "...'");
       ++i_;
       e = orExpr();
+      --depth_;
       skip();
       if (i_ >= s_.size() || s_[i_] != ')') fail(where_, "missing ')' in expression '" + std::string(s_) + "'");
       ++i_;
@@ -138,9 +142,11 @@ class ExpressionParser {
     return e;
   }
 
+  static constexpr int kMaxExpressionDepth = 32;
   std::string_view s_;
   std::string where_;
   std::size_t i_ = 0;
+  int depth_ = 0;
 };
 
 std::string evaluate(const Expression& e, const TextState& state, const Bindings& b, const std::string& source) {

@@ -271,6 +271,12 @@ TEST_CASE("alfworld bad input: a grammar rule that expands itself is an error na
   CHECK(e2.find(deep.string() + ": grammar") == 0);
   CHECK(e2.find("grammar rule 'CloseObject.feedback' nests deeper than") != std::string::npos);
 
+  // An expression in parentheses nested 100000 deep.
+  const auto parens = mutatedGame(dir, "grammar", "{r.name}. #examineReceptacle", "{" + std::string(100000, '(') + "r.name" + std::string(100000, ')') + "}. #examineReceptacle", "parens");
+  const std::string e3 = errorOf([&] { GameDefinition::load(parens.string()); });
+  CHECK(e3.find(parens.string() + ": grammar") == 0);
+  CHECK(e3.find("expression nested deeper than") != std::string::npos);
+
   // A grammar block nested a million deep is refused as the wrong shape, not copied recursively.
   const std::string nested = "grammar :: \"\"\"{\"intro\": " + std::string(1000000, '[') + std::string(1000000, ']') + "}\"\"\";";
   CHECK(errorOf([&] { TextGrammar::parse(nested, "nested.twl2"); }).find("nested.twl2: grammar rule 'intro': each alternative needs a string \"rhs\"") == 0);
