@@ -28,6 +28,9 @@ std::string lower(std::string s) {
 // show, grounding's compile, even ~SExpr) recurses once per level, so this one bound keeps
 // the stack bounded for any input; alfred.pddl nests 10 deep.
 constexpr std::size_t kMaxNesting = 100;
+// Variables of one parameter or quantifier list: grounding binds them one recursion level
+// each (alfred's actions have at most 6).
+constexpr std::size_t kMaxVariables = 32;
 
 // Reads the whole text as one S-expression. Comments run from ';' to the end of the line;
 // tokens end at whitespace or a parenthesis (so "location," is one token, as in Fast
@@ -120,6 +123,8 @@ class Parser {
   std::vector<TypedName> variableList(const SExpr& e) const {
     if (!e.is_list) fail(source_, e.line, "expected a parameter list, got " + show(e));
     auto vars = typedList(e, 0);
+    if (vars.size() > kMaxVariables)
+      fail(source_, e.line, "a list of " + std::to_string(vars.size()) + " variables: more than " + std::to_string(kMaxVariables) + " variables are not supported");
     for (auto& v : vars) {
       if (v.name.size() < 2 || v.name[0] != '?') fail(source_, e.line, "expected a variable (?name), got '" + v.name + "'");
       v.name.erase(0, 1);

@@ -37,6 +37,9 @@ void sameBindingRules(const Symbols& symbols, std::set<std::string>& out) {
 
 bool isWord(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
 
+// A piece of input quoted in an error: whole when short, else its start (input can be huge).
+std::string clip(std::string_view text) { return text.size() <= 120 ? std::string(text) : std::string(text.substr(0, 120)) + "..."; }
+
 // ---- expressions ----------------------------------------------------------------------
 
 class ExpressionParser {
@@ -118,7 +121,7 @@ class ExpressionParser {
     if (c == '(') {
       // Parentheses are the one recursion of this parser (and of evaluate): bounded.
       if (++depth_ > kMaxExpressionDepth)
-        fail(where_, "expression nested deeper than " + std::to_string(kMaxExpressionDepth) + " parentheses: '" + std::string(s_.substr(0, 60)) + "...'");
+        fail(where_, "expression nested deeper than " + std::to_string(kMaxExpressionDepth) + " parentheses: '" + clip(s_) + "'");
       ++i_;
       e = orExpr();
       --depth_;
@@ -182,6 +185,10 @@ std::string evaluate(const Expression& e, const TextState& state, const Bindings
 
 // ---- queries --------------------------------------------------------------------------
 
+// Predicates of one query: matching takes one recursion level per predicate (alfred's
+// grammar uses at most 4).
+constexpr std::size_t kMaxQueryAtoms = 32;
+
 Query parseQuery(std::string_view text, const std::string& where) {
   Query q;
   std::size_t i = 0;
@@ -228,6 +235,7 @@ Query parseQuery(std::string_view text, const std::string& where) {
     }
     expect(')');
     q.push_back(std::move(atom));
+    if (q.size() > kMaxQueryAtoms) fail(where, "a query of more than " + std::to_string(kMaxQueryAtoms) + " predicates is not supported");
     skip();
     if (i == text.size()) break;
     expect('&');
@@ -319,7 +327,7 @@ class SymbolParser {
       while (k < s_.size() && std::string_view(";|{}\n[]#").find(s_[k]) == std::string_view::npos) ++k;
       if (k > j) {
         std::string given(s_.substr(j, k - j));
-        sym.given = parseQuery(given, where_ + ": query '" + given + "'");
+        sym.given = parseQuery(given, where_ + ": query '" + clip(given) + "'");
         i_ = k;
       }
     }
@@ -560,7 +568,7 @@ TextGrammar TextGrammar::parse(std::string_view document, const std::string& sou
       rule.rhs = SymbolParser(r["rhs"].get<std::string>(), where).parse();
       if (r.contains("condition") && r["condition"].is_string() && !r["condition"].get<std::string>().empty()) {
         const std::string c = r["condition"].get<std::string>();
-        rule.condition = parseQuery(c, where + ": condition '" + c + "'");
+        rule.condition = parseQuery(c, where + ": condition '" + clip(c) + "'");
       }
       parsed.push_back(std::move(rule));
     }

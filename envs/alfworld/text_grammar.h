@@ -14,8 +14,8 @@
 //    lines) at the very start of a text is dropped (so help's leading newline is not shown),
 //    and a text stops at the first character no symbol can start with (`;`, `|`, `<`, ...).
 //
-// Errors (Error naming `source`): a malformed document, JSON block, query or expression (or
-// one nested deeper than 32 parentheses), an attribute other than name/id/indefinite/definite/type, a `#symbol#` that no rule defines
+// Errors (Error naming `source`): a malformed document, JSON block, query (or one of more
+// than 32 predicates) or expression (or one nested deeper than 32 parentheses), an attribute other than name/id/indefinite/definite/type, a `#symbol#` that no rule defines
 // (checked at load for every text), rules that expand one another in a cycle with the same
 // bindings whatever the state (every alternative of each does: it could never end; refused
 // at load, naming the cycle), or, at render time, no applicable rule, an unbound name, or

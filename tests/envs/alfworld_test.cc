@@ -236,6 +236,18 @@ TEST_CASE("alfworld bad input: deeply nested PDDL is an error naming the file an
   const std::string domain = std::string("(define (domain d) (:predicates (p))\n(:action a :parameters () :precondition ") + goal + " :effect (p)))";
   CHECK(errorOf([&] { parseDomain(domain, "deep.pddl: pddl_domain"); }).find("nested deeper than") != std::string::npos);
   CHECK_NOTHROW(game("clean_mug_fp1"));
+
+  // Grounding binds parameters and quantified variables one recursion level each: a list of
+  // 100000 is refused by the parser.
+  std::string params;
+  for (int i = 0; i < 100000; ++i) params.append("?v").append(std::to_string(i)).append(" ");
+  const std::string wide = std::string("(define (domain d) (:predicates (p))\n(:action a :parameters (") + params + ") :precondition (p) :effect (not (p))))";
+  const std::string e2 = errorOf([&] {
+    const Domain d = parseDomain(wide, "wide.pddl: pddl_domain");
+    const GroundTask t(d, parseProblem("(define (problem q) (:domain d) (:objects o) (:init (p)) (:goal (not (p))))", "wide.pddl: pddl_problem"), "wide.pddl");
+  });
+  CHECK(e2.find("wide.pddl: pddl_domain:2: ") == 0);
+  CHECK(e2.find("more than 32 variables") != std::string::npos);
 }
 
 TEST_CASE("alfworld bad input: a grammar rule that expands itself is an error naming the file and rule, not a stack overflow") {
@@ -276,6 +288,19 @@ TEST_CASE("alfworld bad input: a grammar rule that expands itself is an error na
   const std::string e3 = errorOf([&] { GameDefinition::load(parens.string()); });
   CHECK(e3.find(parens.string() + ": grammar") == 0);
   CHECK(e3.find("expression nested deeper than") != std::string::npos);
+
+  // A query of 100000 atoms (matched one recursion level per atom).
+  std::string atoms = "openable(r:receptacle)";
+  for (int i = 0; i < 100000; ++i) atoms += " & openable(r:receptacle)";
+  const auto wide = mutatedGame(dir, "grammar", "\"condition\": \"openable(r:receptacle) & opened(r:receptacle)\"", "\"condition\": \"" + atoms + "\"", "widequery");
+  const std::string e4 = errorOf([&] {
+    GameSession played(GameDefinition::load(wide.string()));
+    played.reset();
+    for (const auto& c : std::vector<std::string>(played.admissibleCommands()))
+      if (c.rfind("go to ", 0) == 0) played.step(c);  // each arrival renders examineReceptacle.feedback
+  });
+  CHECK(e4.find(wide.string() + ": grammar") == 0);
+  CHECK(e4.find("more than 32 predicates") != std::string::npos);
 
   // A grammar block nested a million deep is refused as the wrong shape, not copied recursively.
   const std::string nested = "grammar :: \"\"\"{\"intro\": " + std::string(1000000, '[') + std::string(1000000, ']') + "}\"\"\";";
