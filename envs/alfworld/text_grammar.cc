@@ -597,9 +597,10 @@ void TextGrammar::checkReferences(const Symbols& symbols, const std::string& whe
 }
 
 void TextGrammar::checkSelfExpansion() const {
-  // A rule that every alternative of which expands B with unchanged bindings expands B in any
+  // When every alternative of rule A expands B with unchanged bindings, A expands B in any
   // state; a cycle of such rules repeats the same (rule, bindings) forever, so it is refused
-  // here rather than met as a runaway recursion in some later step.
+  // here rather than met as a runaway recursion in some later step. (A cycle through some
+  // alternatives only may never be taken: the render-time depth bound covers it.)
   std::map<std::string, std::set<std::string>> always;
   for (const auto& [name, alternatives] : rules_) {
     std::set<std::string> common;
