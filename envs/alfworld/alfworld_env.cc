@@ -23,8 +23,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// task 256 bytes, feedback 1024, task tokens 24, feedback tokens 160, 12 per command.
-constexpr TextObservationSizes kSizes{256, 1024, 24, 160, 12};
+// Task 256 bytes, feedback 1536, task tokens 24, feedback tokens 256, 12 per command: over
+// 2 x 1,000 generated games (`./spur bench alfworld_sizes`) the longest feedback is 911 bytes
+// and 193 words, the longest task 54 bytes and 8 words, the longest command 6 words (7 in
+// ALFWorld's own games of tests/data). Longer texts are cut and counted (truncated_text).
+constexpr TextObservationSizes kSizes{256, 1536, 24, 256, 12};
 
 alfworld::NameStyle nameStyle(const std::string& names) {
   if (names == "alfred") return alfworld::NameStyle::kAlfred;
@@ -218,26 +221,28 @@ void AlfworldEnv::reset(std::optional<uint64_t> seed) {
     throw Error(StatusCode::kNotFound, "env.alfworld: no playable game among " + std::to_string(n) +
                                            " files (malformed files are skipped, and so are files whose \"solvable\" is not true unless require_solvable is false)");
   session_->reset();
-  steps_ = invalid_ = 0;
+  steps_ = invalid_ = truncated_ = 0;
   admissible_sum_ = 0;
-  obs_.setTask(session_->game().taskText());
+  task_cut_ = obs_.setTask(session_->game().taskText());
   publish();
 }
 
 void AlfworldEnv::publish() {
   const std::string& text = session_->feedback();
   message_ = "Task: " + session_->game().taskText() + "\nObservation: " + text;
-  obs_.setFeedback(text);
+  if (obs_.setFeedback(text) || task_cut_) ++truncated_;
   const auto& admissible = session_->admissibleCommands();
-  const std::size_t shown = std::min(admissible.size(), static_cast<std::size_t>(o_.max_candidates));
-  if (admissible.size() > shown && !warned_truncation_) {
-    spdlog::warn("alfworld: {} admissible commands in {}, only the first {} are offered (raise env.alfworld.max_candidates)", admissible.size(),
-                 currentGame().path, shown);
-    warned_truncation_ = true;
-  }
-  candidates_.assign(admissible.begin(), admissible.begin() + static_cast<std::ptrdiff_t>(shown));
-  obs_.setCandidates(shown, [&](std::size_t i) { return candidates_[i]; });
-  admissible_sum_ += static_cast<double>(shown);
+  // Offering only the first max_candidates would drop the sorted tail (take, use, ...) that a
+  // task may need, and the policy could never win; that is a configuration error, not
+  // something to warn about and play on.
+  if (admissible.size() > static_cast<std::size_t>(o_.max_candidates))
+    throw Error(StatusCode::kFailedPrecondition, "env.alfworld: " + std::to_string(admissible.size()) + " admissible commands in " + currentGame().path +
+                                                     " (after " + std::to_string(steps_) + " steps) exceed env.alfworld.max_candidates (" +
+                                                     std::to_string(o_.max_candidates) +
+                                                     "): raise it (`./spur bench alfworld_sizes --data DIR` measures a game set)");
+  candidates_.assign(admissible.begin(), admissible.end());
+  obs_.setCandidates(candidates_.size(), [&](std::size_t i) { return candidates_[i]; });
+  admissible_sum_ += static_cast<double>(candidates_.size());
 }
 
 StepResult AlfworldEnv::step(int64_t action) {
@@ -281,6 +286,7 @@ std::vector<EpisodeMetric> AlfworldEnv::episodeMetrics() const {
   if (won) m.push_back({"steps_to_success", static_cast<double>(steps_)});
   m.push_back({"admissible", admissible_sum_ / static_cast<double>(steps_ + 1)});
   m.push_back({"invalid_actions", static_cast<double>(invalid_)});
+  m.push_back({"truncated_text", static_cast<double>(truncated_)});
   return m;
 }
 

@@ -1,16 +1,19 @@
 // AlfworldEnv: ALFWorld's text games (envs/alfworld/game.h, TextWorld-identical) behind the
 // Env interface, as ALFWorld's AlfredTWEnv plays them: one game per episode from a set of
 // game.tw-pddl files, the task text, the feedback of each step, the admissible commands as
-// candidate actions (sorted; the rest of the max_candidates slots masked), reward = score
+// candidate actions (sorted; the rest of the max_candidates slots masked; a state with more
+// admissible commands than slots is an Error from reset/step, naming the game), reward = score
 // (1 on the step that wins), done on won, truncated at max_steps (50, invalid steps counted;
 // with candidate actions every step is valid).
 //
-// Observations: "task" and "feedback" (text, uint8, zero-padded), and their hashed word
-// tokens for neural policies (envs/text/text_tokens.h): "task_tokens" [24],
-// "text_tokens" [160] (the feedback), "candidate_tokens" [max_candidates, 12].
+// Observations: "task" [256] and "feedback" [1536] (text, uint8, zero-padded, cut on a UTF-8
+// character boundary), and their hashed word tokens for neural policies
+// (envs/text/text_tokens.h): "task_tokens" [24], "text_tokens" [256] (the feedback),
+// "candidate_tokens" [max_candidates, 12]; sized from the longest texts of generated games.
 // Episode metrics: success/<task type> (0/1, so its mean is the per-type success rate),
 // steps_to_success (only for won episodes), admissible (mean candidate count),
-// invalid_actions (answers that matched no command: stepInvalid()).
+// invalid_actions (answers that matched no command: stepInvalid()), truncated_text (the
+// episode's observations, the reset's included, whose task or feedback was cut to fit).
 //
 // Game files: every game.tw-pddl under data_dir (recursively, skipping directories whose
 // name contains "movable" or "Sliced", as ALFWorld does) plus `games`; a file whose
@@ -46,8 +49,10 @@ struct AlfworldOptions {
   int64_t max_steps = 50;
   // Display names: alfred (AlfredDemangler: "countertop 1") or ids (plain PddlEnv).
   std::string names = "alfred";
-  // Candidate slots (admissible commands beyond this are dropped). Default: 64.
-  int64_t max_candidates = 64;
+  // Candidate slots: the most admissible commands a state may have. A state with more is an
+  // Error (the env never drops one). Default: 96 (the largest list over 2 x 1,000 generated
+  // games is 66: `./spur bench alfworld_sizes`).
+  int64_t max_candidates = 96;
   // How reset(seed) picks the game: random (a hash of the seed) or cycle (seed modulo the
   // number of games, so that seeds 0..N-1 play every game once: evaluation). Default: random.
   std::string game_order = "random";
@@ -130,8 +135,8 @@ class AlfworldEnv : public Env {
   std::vector<std::string> candidates_;
   TextObservations obs_;
   std::string message_;
-  int64_t steps_ = 0, invalid_ = 0;
-  bool warned_truncation_ = false;
+  int64_t steps_ = 0, invalid_ = 0, truncated_ = 0;
+  bool task_cut_ = false;
   double admissible_sum_ = 0;
 };
 

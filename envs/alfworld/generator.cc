@@ -429,14 +429,27 @@ const Layout& layoutOf(const AlfworldPackage& pkg, int scene, std::map<int, Layo
       throw Error(StatusCode::kInvalidArgument, p.string() + ": " + e.what());
     }
   };
-  const nlohmann::json types = read(base.string() + "-objects.json");
-  const nlohmann::json poses = read(base.string() + "-openable.json");
-  for (const auto& t : types) l.types.push_back(t.get<std::string>());
-  for (const auto& [id, pose] : poses.items()) {
-    std::array<double, 4> p{};
-    for (std::size_t k = 0; k < 4 && k < pose.size(); ++k) p[k] = pose[k].get<double>();
-    l.poses.push_back({id, p});
-  }
+  // nlohmann's type errors name no file; each file's conversion turns them into ours.
+  const fs::path types_file = base.string() + "-objects.json", poses_file = base.string() + "-openable.json";
+  auto convert = [](const fs::path& file, const char* expected, const std::function<void()>& f) {
+    try {
+      f();
+    } catch (const nlohmann::json::exception& e) {
+      throw Error(StatusCode::kInvalidArgument, file.string() + ": expected " + expected + ": " + e.what());
+    }
+  };
+  const nlohmann::json types = read(types_file);
+  convert(types_file, "a list of object type names", [&] {
+    for (const auto& t : types.get_ref<const nlohmann::json::array_t&>()) l.types.push_back(t.get<std::string>());
+  });
+  const nlohmann::json poses = read(poses_file);
+  convert(poses_file, "an object of receptacle id -> [x, z, rotation, horizon]", [&] {
+    for (const auto& [id, pose] : poses.get_ref<const nlohmann::json::object_t&>()) {
+      std::array<double, 4> p{};
+      for (std::size_t k = 0; k < 4 && k < pose.size(); ++k) p[k] = pose.at(k).get<double>();
+      l.poses.push_back({id, p});
+    }
+  });
   return cache.emplace(scene, std::move(l)).first->second;
 }
 
@@ -459,18 +472,30 @@ AlfworldPackage loadAlfworldPackage(const std::string& python_in) {
     throw Error(StatusCode::kInternal, std::string("alfworld_package.py printed no JSON: ") + e.what());
   }
   AlfworldPackage pkg;
-  pkg.root = j.at("root");
-  pkg.domain = j.at("domain");
-  pkg.grammar = j.at("grammar");
-  pkg.layouts = j.at("layouts");
-  pkg.objects = j.at("objects").get<std::vector<std::string>>();
-  pkg.movable_receptacles = j.at("movable_receptacles").get<std::vector<std::string>>();
-  pkg.openable = j.at("openable").get<std::vector<std::string>>();
-  pkg.receptacle_objects = j.at("receptacle_objects").get<std::map<std::string, std::vector<std::string>>>();
-  pkg.action_objects = j.at("action_objects").get<std::map<std::string, std::vector<std::string>>>();
-  pkg.scene_types = j.at("scene_types").get<std::map<std::string, std::vector<int>>>();
-  pkg.goals_valid = j.at("goals_valid").get<std::map<std::string, std::vector<std::string>>>();
-  for (const auto& [k, v] : j.at("goals").items()) pkg.goals[k] = {v.at("pddl"), v.at("templates").get<std::vector<std::string>>()};
+  // Field by field, so that a missing key or a wrong type names the key (nlohmann's own
+  // exceptions name none, and would escape as something other than an Error).
+  const char* key = "";
+  try {
+    auto field = [&](const char* k, auto& out) {
+      key = k;
+      out = j.at(k).get<std::remove_reference_t<decltype(out)>>();
+    };
+    field("root", pkg.root);
+    field("domain", pkg.domain);
+    field("grammar", pkg.grammar);
+    field("layouts", pkg.layouts);
+    field("objects", pkg.objects);
+    field("movable_receptacles", pkg.movable_receptacles);
+    field("openable", pkg.openable);
+    field("receptacle_objects", pkg.receptacle_objects);
+    field("action_objects", pkg.action_objects);
+    field("scene_types", pkg.scene_types);
+    field("goals_valid", pkg.goals_valid);
+    key = "goals";
+    for (const auto& [k, v] : j.at("goals").items()) pkg.goals[k] = {v.at("pddl").get<std::string>(), v.at("templates").get<std::vector<std::string>>()};
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(StatusCode::kInternal, std::string("alfworld_package.py printed a bad \"") + key + "\": " + e.what());
+  }
   return pkg;
 }
 
@@ -490,9 +515,13 @@ std::vector<GeneratedGame> generateAlfworldGames(const AlfworldPackage& pkg, con
   for (int64_t i = 0; i < o.games; ++i) {
     const std::string& type = types[static_cast<std::size_t>(i) % types.size()];
     std::vector<int> scenes;
-    for (const auto& room : pkg.goals_valid.at(type))
-      for (int s : pkg.scene_types.at(room))
-        if ((s % 10 == 5) == unseen) scenes.push_back(s);
+    auto rooms = pkg.goals_valid.find(type);
+    if (rooms != pkg.goals_valid.end())
+      for (const auto& room : rooms->second)
+        if (auto of = pkg.scene_types.find(room); of != pkg.scene_types.end())
+          for (int s : of->second)
+            if ((s % 10 == 5) == unseen) scenes.push_back(s);
+    if (scenes.empty()) throw Error(StatusCode::kInvalidArgument, pkg.root + ": no scene of the " + o.split + " split hosts " + type + " games");
     bool made = false;
     for (int attempt = 0; attempt < 200 && !made; ++attempt) {
       Rng rng(o.seed * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(i) * 1000003ull + static_cast<uint64_t>(attempt) + (o.split == "valid_seen" ? 0x5EE17ull : 0));

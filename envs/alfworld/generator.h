@@ -45,7 +45,8 @@ struct AlfworldPackage {
 };
 
 // Runs envs/alfworld/alfworld_package.py with `python` (empty: $SPUR_PYTHON or the build's
-// venv). Throws Error with the script's message when the package is missing.
+// venv). Throws Error with the script's message when the package is missing, and naming the
+// key when its output lacks a field or holds a wrong JSON type.
 AlfworldPackage loadAlfworldPackage(const std::string& python = "");
 
 struct GenerateOptions {
@@ -66,7 +67,8 @@ struct GeneratedGame {
 };
 
 // Generates options.games games (fewer only if the package's scenes cannot provide them:
-// Error). progress(done, total) is called after each game.
+// Error). progress(done, total) is called after each game. A scene layout file that is not
+// the expected JSON, or a task type no room of the split hosts, is an Error naming it.
 std::vector<GeneratedGame> generateAlfworldGames(const AlfworldPackage& package, const GenerateOptions& options,
                                                  const std::function<void(int64_t, int64_t)>& progress = {});
 

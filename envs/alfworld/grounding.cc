@@ -76,13 +76,20 @@ std::string atomKey(int predicate, const std::vector<int>& args) {
   return key;
 }
 
-// (predicate, args) in 64 bits: 12 bits of predicate, up to four 13-bit object ids.
+// (predicate, args) in 64 bits: 12 bits of predicate, then up to four 13-bit object ids
+// (12 + 4 * 13 = 64, no bit shared). The arity is not stored: every atom of a predicate has
+// its declared arity (predicateId checks it before any atom is interned), so it never tells
+// two keys apart. Anything wider goes to atomKey, which holds every argument.
+constexpr int kPackedPredicateBits = 12, kPackedObjectBits = 13;
+constexpr std::size_t kPackedMaxArgs = 4;
+static_assert(kPackedPredicateBits + kPackedMaxArgs * kPackedObjectBits <= 64);
+
 bool packAtom(int predicate, const std::vector<int>& args, uint64_t& key) {
-  if (predicate >= (1 << 12) || args.size() > 4) return false;
-  key = static_cast<uint64_t>(predicate) | (static_cast<uint64_t>(args.size()) << 12);
+  if (predicate < 0 || predicate >= (1 << kPackedPredicateBits) || args.size() > kPackedMaxArgs) return false;
+  key = static_cast<uint64_t>(predicate);
   for (std::size_t i = 0; i < args.size(); ++i) {
-    if (args[i] < 0 || args[i] >= (1 << 13)) return false;
-    key |= static_cast<uint64_t>(args[i]) << (14 + 13 * i);
+    if (args[i] < 0 || args[i] >= (1 << kPackedObjectBits)) return false;
+    key |= static_cast<uint64_t>(args[i]) << (kPackedPredicateBits + kPackedObjectBits * i);
   }
   return true;
 }

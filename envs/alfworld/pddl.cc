@@ -24,6 +24,14 @@ std::string lower(std::string s) {
   return s;
 }
 
+// Lists nested deeper than this are refused. Everything after the reader (formula, effect,
+// show, grounding's compile, even ~SExpr) recurses once per level, so this one bound keeps
+// the stack bounded for any input; alfred.pddl nests 10 deep.
+constexpr std::size_t kMaxNesting = 100;
+// Variables of one parameter or quantifier list: grounding binds them one recursion level
+// each (alfred's actions have at most 6).
+constexpr std::size_t kMaxVariables = 32;
+
 // Reads the whole text as one S-expression. Comments run from ';' to the end of the line;
 // tokens end at whitespace or a parenthesis (so "location," is one token, as in Fast
 // Downward's lexer). Everything is lowercased, as Fast Downward does.
@@ -46,6 +54,7 @@ SExpr readSExpr(std::string_view text, const std::string& source) {
     } else if (c == ';') {
       while (i < text.size() && text[i] != '\n') ++i;
     } else if (c == '(') {
+      if (stack.size() >= kMaxNesting) fail(source, line, "parentheses nested deeper than " + std::to_string(kMaxNesting) + " levels");
       SExpr e;
       e.is_list = true;
       e.line = line;
@@ -114,6 +123,8 @@ class Parser {
   std::vector<TypedName> variableList(const SExpr& e) const {
     if (!e.is_list) fail(source_, e.line, "expected a parameter list, got " + show(e));
     auto vars = typedList(e, 0);
+    if (vars.size() > kMaxVariables)
+      fail(source_, e.line, "a list of " + std::to_string(vars.size()) + " variables: more than " + std::to_string(kMaxVariables) + " variables are not supported");
     for (auto& v : vars) {
       if (v.name.size() < 2 || v.name[0] != '?') fail(source_, e.line, "expected a variable (?name), got '" + v.name + "'");
       v.name.erase(0, 1);

@@ -8,9 +8,10 @@
 // list's type is any token, so alfred.pddl's `(exists (?l - location, ?r - receptacle) ...)`
 // quantifies over the type "location," which has no objects (TextWorld's behaviour, kept).
 //
-// Errors: any other construct, an unbalanced parenthesis or a malformed list is an Error
-// whose message names `source` (e.g. "games/x/game.tw-pddl: pddl_domain"), the line and
-// the construct.
+// Errors: any other construct, an unbalanced parenthesis, lists nested more than 100 deep,
+// more than 32 variables in one parameter or quantifier list, or a malformed list is an
+// Error whose message names `source` (e.g. "games/x/game.tw-pddl: pddl_domain"), the line
+// and the construct.
 #pragma once
 
 #include <map>

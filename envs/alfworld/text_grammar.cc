@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <functional>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
@@ -19,7 +20,25 @@ namespace {
 
 [[noreturn]] void fail(const std::string& where, const std::string& what) { throw Error(StatusCode::kInvalidArgument, where + ": " + what); }
 
+// Nested #rule# expansions allowed in one derivation (alfred's grammar needs a handful); a rule
+// that keeps expanding itself through a query (which load cannot refuse: see
+// checkSelfExpansion) stops here with an Error instead of overflowing the stack.
+constexpr std::size_t kMaxExpansionDepth = 64;
+
+// The rules a text expands with the bindings it was given, whatever the state: bare #rule#s,
+// and those inside {...} and [{...}] without a query (a query's matches extend the bindings).
+void sameBindingRules(const Symbols& symbols, std::set<std::string>& out) {
+  for (const Symbol& s : symbols) {
+    if (s.kind == Symbol::Kind::kNonterminal) out.insert(s.text);
+    else if (s.kind == Symbol::Kind::kConditional && !s.given) sameBindingRules(Symbols{*s.inner}, out);
+    else if (s.kind == Symbol::Kind::kList && !s.inner->given) sameBindingRules(Symbols{*s.inner->inner}, out);
+  }
+}
+
 bool isWord(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+
+// A piece of input quoted in an error: whole when short, else its start (input can be huge).
+std::string clip(std::string_view text) { return text.size() <= 120 ? std::string(text) : std::string(text.substr(0, 120)) + "..."; }
 
 // ---- expressions ----------------------------------------------------------------------
 
@@ -100,8 +119,12 @@ class ExpressionParser {
       return e;
     }
     if (c == '(') {
+      // Parentheses are the one recursion of this parser (and of evaluate): bounded.
+      if (++depth_ > kMaxExpressionDepth)
+        fail(where_, "expression nested deeper than " + std::to_string(kMaxExpressionDepth) + " parentheses: '" + clip(s_) + "'");
       ++i_;
       e = orExpr();
+      --depth_;
       skip();
       if (i_ >= s_.size() || s_[i_] != ')') fail(where_, "missing ')' in expression '" + std::string(s_) + "'");
       ++i_;
@@ -122,9 +145,11 @@ class ExpressionParser {
     return e;
   }
 
+  static constexpr int kMaxExpressionDepth = 32;
   std::string_view s_;
   std::string where_;
   std::size_t i_ = 0;
+  int depth_ = 0;
 };
 
 std::string evaluate(const Expression& e, const TextState& state, const Bindings& b, const std::string& source) {
@@ -159,6 +184,10 @@ std::string evaluate(const Expression& e, const TextState& state, const Bindings
 }
 
 // ---- queries --------------------------------------------------------------------------
+
+// Predicates of one query: matching takes one recursion level per predicate (alfred's
+// grammar uses at most 4).
+constexpr std::size_t kMaxQueryAtoms = 32;
 
 Query parseQuery(std::string_view text, const std::string& where) {
   Query q;
@@ -206,6 +235,7 @@ Query parseQuery(std::string_view text, const std::string& where) {
     }
     expect(')');
     q.push_back(std::move(atom));
+    if (q.size() > kMaxQueryAtoms) fail(where, "a query of more than " + std::to_string(kMaxQueryAtoms) + " predicates is not supported");
     skip();
     if (i == text.size()) break;
     expect('&');
@@ -297,7 +327,7 @@ class SymbolParser {
       while (k < s_.size() && std::string_view(";|{}\n[]#").find(s_[k]) == std::string_view::npos) ++k;
       if (k > j) {
         std::string given(s_.substr(j, k - j));
-        sym.given = parseQuery(given, where_ + ": query '" + given + "'");
+        sym.given = parseQuery(given, where_ + ": query '" + clip(given) + "'");
         i_ = k;
       }
     }
@@ -483,7 +513,8 @@ TextGrammar TextGrammar::parse(std::string_view document, const std::string& sou
       p.error(std::string("grammar block is not valid JSON: ") + e.what());
     }
     if (!j.is_object()) p.error("grammar block is not a JSON object");
-    for (auto& [k, v] : j.items()) merged[k] = v;
+    // Moved, not copied: copying a json value recurses once per nesting level of the input.
+    for (auto& [k, v] : j.items()) merged[k] = std::move(v);
   };
   std::vector<std::pair<std::string, std::pair<std::string, std::string>>> actions;  // name, (template, feedback)
   while (!p.done()) {
@@ -537,7 +568,7 @@ TextGrammar TextGrammar::parse(std::string_view document, const std::string& sou
       rule.rhs = SymbolParser(r["rhs"].get<std::string>(), where).parse();
       if (r.contains("condition") && r["condition"].is_string() && !r["condition"].get<std::string>().empty()) {
         const std::string c = r["condition"].get<std::string>();
-        rule.condition = parseQuery(c, where + ": condition '" + c + "'");
+        rule.condition = parseQuery(c, where + ": condition '" + clip(c) + "'");
       }
       parsed.push_back(std::move(rule));
     }
@@ -546,6 +577,7 @@ TextGrammar TextGrammar::parse(std::string_view document, const std::string& sou
   }
   for (const auto& [name, rules] : g.rules_)
     for (const auto& rule : rules) g.checkReferences(rule.rhs, source + ": grammar rule '" + name + "'");
+  g.checkSelfExpansion();
   for (auto& [name, tf] : actions) {
     ActionText a;
     a.template_text = tf.first;
@@ -561,6 +593,53 @@ void TextGrammar::checkReferences(const Symbols& symbols, const std::string& whe
   for (const auto& s : symbols) {
     if (s.kind == Symbol::Kind::kNonterminal && !rules_.count(s.text)) fail(where, "symbol '#" + s.text + "#' has no rule in the grammar");
     if (s.inner) checkReferences(Symbols{*s.inner}, where);
+  }
+}
+
+void TextGrammar::checkSelfExpansion() const {
+  // When every alternative of rule A expands B with unchanged bindings, A expands B in any
+  // state; a cycle of such rules repeats the same (rule, bindings) forever, so it is refused
+  // here rather than met as a runaway recursion in some later step. (A cycle through some
+  // alternatives only may never be taken: the render-time depth bound covers it.)
+  std::map<std::string, std::set<std::string>> always;
+  for (const auto& [name, alternatives] : rules_) {
+    std::set<std::string> common;
+    for (std::size_t k = 0; k < alternatives.size(); ++k) {
+      std::set<std::string> these;
+      sameBindingRules(alternatives[k].rhs, these);
+      if (k == 0) common = std::move(these);
+      else std::erase_if(common, [&](const std::string& r) { return !these.count(r); });
+    }
+    always[name] = std::move(common);
+  }
+  // Depth-first with an explicit stack (the chain of rules being expanded), so that a long
+  // chain in the input cannot overflow ours.
+  std::map<std::string, int> state;  // 1: on the chain, 2: done
+  for (const auto& [root, unused] : always) {
+    if (state[root]) continue;
+    std::vector<std::pair<const std::string*, std::set<std::string>::const_iterator>> chain{{&root, always[root].begin()}};
+    state[root] = 1;
+    while (!chain.empty()) {
+      auto& [rule, next] = chain.back();
+      if (next == always[*rule].end()) {
+        state[*rule] = 2;
+        chain.pop_back();
+        continue;
+      }
+      const std::string& to = *next++;
+      if (state[to] == 2) continue;
+      if (state[to] == 1) {
+        std::string path;
+        bool on = false;
+        for (const auto& link : chain) {
+          on = on || *link.first == to;
+          if (on) path += *link.first + " -> ";
+        }
+        fail(source_, "grammar rule '" + to + "' expands itself (" + path + to + ") in every state");
+      }
+      state[to] = 1;
+      chain.push_back({&always.find(to)->first, always[to].begin()});
+    }
   }
 }
 
@@ -631,35 +710,41 @@ const TextGrammar::Rule& TextGrammar::select(const std::string& name, const Text
   fail(source_, "no alternative of grammar rule '" + name + "' applies in this state");
 }
 
-void TextGrammar::derive(const Symbol& s, const TextState& state, const Bindings& b, std::string& out) const {
+void TextGrammar::expand(const std::string& rule, const TextState& state, const Bindings& b, std::string& out, Chain& chain) const {
+  if (chain.size() >= kMaxExpansionDepth) {
+    std::string path;
+    for (std::size_t k = chain.size() - 3; k < chain.size(); ++k) path += *chain[k] + " -> ";
+    fail(source_, "grammar rule '" + rule + "' nests deeper than " + std::to_string(kMaxExpansionDepth) + " expansions (... -> " + path + rule +
+                      "): a rule that keeps expanding itself");
+  }
+  chain.push_back(&rule);
+  for (const Symbol& child : select(rule, state, b).rhs) derive(child, state, b, out, chain);
+  chain.pop_back();
+}
+
+void TextGrammar::derive(const Symbol& s, const TextState& state, const Bindings& b, std::string& out, Chain& chain) const {
   switch (s.kind) {
     case Symbol::Kind::kTerminal: out += s.text; return;
-    case Symbol::Kind::kNonterminal: {
-      for (const Symbol& child : select(s.text, state, b).rhs) derive(child, state, b, out);
-      return;
-    }
+    case Symbol::Kind::kNonterminal: expand(s.text, state, b, out, chain); return;
     case Symbol::Kind::kEval: out += evaluate(s.expression, state, b, source_); return;
     case Symbol::Kind::kConditional: {
       if (!s.given) {
-        derive(*s.inner, state, b, out);
+        derive(*s.inner, state, b, out, chain);
         return;
       }
-      for (const Bindings& match : query(*s.given, state, b)) derive(*s.inner, state, match, out);
+      for (const Bindings& match : query(*s.given, state, b)) derive(*s.inner, state, match, out, chain);
       return;
     }
     case Symbol::Kind::kList: {
       const Symbol& cond = *s.inner;
       std::vector<Bindings> items = cond.given ? query(*cond.given, state, b) : std::vector<Bindings>{b};
-      auto expand = [&](const std::string& rule) {
-        for (const Symbol& child : select(rule, state, b).rhs) derive(child, state, b, out);
-      };
       if (items.empty()) {
-        expand("list_empty");
+        expand("list_empty", state, b, out, chain);
         return;
       }
       for (std::size_t k = 0; k < items.size(); ++k) {
-        if (k > 0) expand(k + 1 == items.size() ? "list_last_separator" : "list_separator");
-        derive(*cond.inner, state, items[k], out);
+        if (k > 0) expand(k + 1 == items.size() ? "list_last_separator" : "list_separator", state, b, out, chain);
+        derive(*cond.inner, state, items[k], out, chain);
       }
       return;
     }
@@ -668,7 +753,8 @@ void TextGrammar::derive(const Symbol& s, const TextState& state, const Bindings
 
 std::string TextGrammar::derive(const Symbols& symbols, const TextState& state, const Bindings& bindings) const {
   std::string out;
-  for (const Symbol& s : symbols) derive(s, state, bindings, out);
+  Chain chain;
+  for (const Symbol& s : symbols) derive(s, state, bindings, out, chain);
   return out;
 }
 

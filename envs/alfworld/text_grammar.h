@@ -14,9 +14,12 @@
 //    lines) at the very start of a text is dropped (so help's leading newline is not shown),
 //    and a text stops at the first character no symbol can start with (`;`, `|`, `<`, ...).
 //
-// Errors (Error naming `source`): a malformed document, JSON block, query or expression, an
-// attribute other than name/id/indefinite/definite/type, a `#symbol#` that no rule defines
-// (checked at load for every text), or, at render time, no applicable rule / an unbound name.
+// Errors (Error naming `source`): a malformed document, JSON block, query (or one of more
+// than 32 predicates) or expression (or one nested deeper than 32 parentheses), an attribute other than name/id/indefinite/definite/type, a `#symbol#` that no rule defines
+// (checked at load for every text), rules that expand one another in a cycle with the same
+// bindings whatever the state (every alternative of each does: it could never end; refused
+// at load, naming the cycle), or, at render time, no applicable rule, an unbound name, or
+// more than 64 nested rule expansions (a cycle through queries, which load cannot judge).
 #pragma once
 
 #include <map>
@@ -119,9 +122,13 @@ class TextGrammar {
 
  private:
   struct Rule;
-  void derive(const Symbol& s, const TextState& state, const Bindings& b, std::string& out) const;
+  using Chain = std::vector<const std::string*>;  // the rules being expanded, outermost first
+  void derive(const Symbol& s, const TextState& state, const Bindings& b, std::string& out, Chain& chain) const;
+  void expand(const std::string& rule, const TextState& state, const Bindings& b, std::string& out, Chain& chain) const;
   const Rule& select(const std::string& name, const TextState& state, const Bindings& b) const;
   void checkReferences(const Symbols& symbols, const std::string& where) const;
+  // Throws when rules expand one another in a cycle with unchanged bindings (see parse).
+  void checkSelfExpansion() const;
 
   std::string source_;
   std::map<std::string, std::vector<Rule>> rules_;

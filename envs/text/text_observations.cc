@@ -29,14 +29,14 @@ TextObservations::TextObservations(const TextObservationSizes& sizes, int64_t ma
       text_tokens_(static_cast<std::size_t>(sizes.text_tokens), 0),
       candidate_tokens_(static_cast<std::size_t>(max_candidates * sizes.candidate_tokens), 0) {}
 
-void TextObservations::setTask(std::string_view text) {
-  copyTextObservation(text, task_);
-  hashTextTokens(text, task_tokens_);
+bool TextObservations::setTask(std::string_view text) {
+  const bool cut = copyTextObservation(text, task_);
+  return hashTextTokens(text, task_tokens_) > task_tokens_.size() || cut;
 }
 
-void TextObservations::setFeedback(std::string_view text) {
-  copyTextObservation(text, feedback_);
-  hashTextTokens(text, text_tokens_);
+bool TextObservations::setFeedback(std::string_view text) {
+  const bool cut = copyTextObservation(text, feedback_);
+  return hashTextTokens(text, text_tokens_) > text_tokens_.size() || cut;
 }
 
 void TextObservations::setCandidates(std::size_t n, const std::function<std::string(std::size_t)>& features) {

@@ -31,8 +31,9 @@ class TextObservations {
  public:
   TextObservations(const TextObservationSizes& sizes, int64_t max_candidates);
 
-  void setTask(std::string_view text);
-  void setFeedback(std::string_view text);
+  // Each returns whether the text was cut to fit (its bytes or its tokens).
+  bool setTask(std::string_view text);
+  bool setFeedback(std::string_view text);
   // Slots 0..n-1 valid (n <= max_candidates), slot i's tokens from the words of features(i);
   // the other slots masked and zeroed.
   void setCandidates(std::size_t n, const std::function<std::string(std::size_t)>& features);

@@ -14,10 +14,13 @@ namespace spur {
 inline constexpr int32_t kTextTokenSpace = 1 << 24;
 
 // Writes the first out.size() tokens of `text` into `out`, zero-filling the rest; returns the
-// number of words written (words past the end are dropped).
+// number of words in `text` (words past out.size() are counted, not written: a result above
+// out.size() means the tokens were cut).
 std::size_t hashTextTokens(std::string_view text, std::span<int32_t> out);
 
-// A text observation: the first out.size() bytes of `text`, zero-padded (a longer text is cut).
-void copyTextObservation(std::string_view text, std::span<uint8_t> out);
+// A text observation: `text` zero-padded to out.size() bytes. A longer text is cut before the
+// first UTF-8 character that does not fit whole (a consumer decoding the bytes never meets
+// half a character); returns whether it was cut.
+bool copyTextObservation(std::string_view text, std::span<uint8_t> out);
 
 }  // namespace spur

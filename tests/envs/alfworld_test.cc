@@ -197,6 +197,116 @@ TEST_CASE("alfworld bad input: errors name the file and the construct") {
   CHECK(errorOf([&] { GameDefinition::load(attr.string()); }).find("unsupported attribute 'r.colour'") != std::string::npos);
 }
 
+TEST_CASE("alfworld grounding: atom keys of 4-ary predicates and object ids past 2048 never collide") {
+  // (rel o0 o0 o0 o0), (rel o1 o0 o0 o0) and (rel o0 o0 o0 o2048) are three atoms; a packed
+  // key that keeps the arity in 2 bits or lets the fourth id overflow 64 bits merges them.
+  const Domain d = parseDomain(
+      "(define (domain quad) (:requirements :typing) (:types thing)"
+      " (:predicates (rel ?a - thing ?b - thing ?c - thing ?d - thing) (done))"
+      " (:action link :parameters (?a - thing ?b - thing ?c - thing ?d - thing)"
+      "  :precondition (rel ?a ?b ?c ?d) :effect (done)))",
+      "quad domain");
+  std::string objects, init = "(rel o0 o0 o0 o0) (rel o1 o0 o0 o0) (rel o0 o0 o0 o2048)";
+  for (int i = 0; i <= 2048; ++i) objects.append("o").append(std::to_string(i)).append(" ");
+  const Problem p = parseProblem("(define (problem q) (:domain quad) (:objects " + objects + "- thing) (:init " + init +
+                                     ") (:goal (and (done) (rel o1 o1 o1 o1))))",
+                                 "quad problem");
+  const GroundTask t(d, p, "quad");
+  REQUIRE(t.atomsOf("rel").size() == 3);
+  std::set<std::vector<int>> args;
+  for (int atom : t.atomsOf("rel")) {
+    args.insert(t.atomArgs(atom));
+    CHECK(t.initialTruth()[atom] == 1);
+  }
+  CHECK(args == std::set<std::vector<int>>{{0, 0, 0, 0}, {1, 0, 0, 0}, {0, 0, 0, 2048}});
+  // (rel o1 o1 o1 o1) is not in :init, so the goal is false (not folded to an aliased atom).
+  CHECK(t.goal().kind == Condition::Kind::kFalse);
+  CHECK(t.operators().size() == 3);  // one `link` per true rel fact
+}
+
+TEST_CASE("alfworld bad input: deeply nested PDDL is an error naming the file and line, not a stack overflow") {
+  std::string goal;
+  for (int i = 0; i < 200000; ++i) goal += "(and ";
+  goal += std::string(200000, ')');
+  const std::string problem = std::string("(define (problem p) (:domain d)\n(:goal ") + goal + "))";
+  const std::string e = errorOf([&] { parseProblem(problem, "deep.pddl: pddl_problem"); });
+  CHECK(e.find("deep.pddl: pddl_problem:2: ") == 0);
+  CHECK(e.find("nested deeper than") != std::string::npos);
+  // The same for a domain's precondition; the limit leaves alfred's own nesting (10 levels) alone.
+  const std::string domain = std::string("(define (domain d) (:predicates (p))\n(:action a :parameters () :precondition ") + goal + " :effect (p)))";
+  CHECK(errorOf([&] { parseDomain(domain, "deep.pddl: pddl_domain"); }).find("nested deeper than") != std::string::npos);
+  CHECK_NOTHROW(game("clean_mug_fp1"));
+
+  // Grounding binds parameters and quantified variables one recursion level each: a list of
+  // 100000 is refused by the parser.
+  std::string params;
+  for (int i = 0; i < 100000; ++i) params.append("?v").append(std::to_string(i)).append(" ");
+  const std::string wide = std::string("(define (domain d) (:predicates (p))\n(:action a :parameters (") + params + ") :precondition (p) :effect (not (p))))";
+  const std::string e2 = errorOf([&] {
+    const Domain d = parseDomain(wide, "wide.pddl: pddl_domain");
+    const GroundTask t(d, parseProblem("(define (problem q) (:domain d) (:objects o) (:init (p)) (:goal (not (p))))", "wide.pddl: pddl_problem"), "wide.pddl");
+  });
+  CHECK(e2.find("wide.pddl: pddl_domain:2: ") == 0);
+  CHECK(e2.find("more than 32 variables") != std::string::npos);
+}
+
+TEST_CASE("alfworld bad input: a grammar rule that expands itself is an error naming the file and rule, not a stack overflow") {
+  const std::string dir = "clean_mug_fp1";
+  // Expanding itself with the same bindings loops in every state: refused at load.
+  const auto self = mutatedGame(dir, "grammar", "\"You close the {r.name}.\"", "\"You close the {r.name}. #CloseObject.feedback#\"", "selfrule");
+  const std::string e1 = errorOf([&] { GameDefinition::load(self.string()); });
+  CHECK(e1.find(self.string() + ": grammar") == 0);
+  CHECK(e1.find("grammar rule 'CloseObject.feedback' expands itself (CloseObject.feedback -> CloseObject.feedback)") != std::string::npos);
+  // Through another rule: intro -> task -> intro.
+  const auto cycle = mutatedGame(dir, "grammar", "\"Your task is to: clean some mug and put it in coffeemachine.\"", "\"#intro#\"", "cyclerule");
+  CHECK(errorOf([&] { GameDefinition::load(cycle.string()); }).find("expands itself (intro -> task -> intro)") != std::string::npos);
+
+  // Through a query ({#rule# | query} may bind new names, so it is not refused at load): the
+  // expansion depth is bounded at render time, and the error names the rule.
+  const auto deep = mutatedGame(dir, "grammar", "\"You close the {r.name}.\"",
+                                "\"You close the {r.name}.{#CloseObject.feedback# | receptacleatlocation(r:receptacle, l:location)}\"", "deeprule");
+  GameSession s(GameDefinition::load(deep.string()));
+  s.reset();
+  std::string opened;
+  for (const auto& go : std::vector<std::string>(s.admissibleCommands())) {
+    if (go.rfind("go to ", 0) != 0) continue;
+    s.reset();
+    s.step(go);
+    if (admissible(s, "open " + go.substr(6))) {
+      s.step("open " + go.substr(6));
+      opened = go.substr(6);
+      break;
+    }
+  }
+  REQUIRE_FALSE(opened.empty());
+  const std::string e2 = errorOf([&] { s.step("close " + opened); });
+  CHECK(e2.find(deep.string() + ": grammar") == 0);
+  CHECK(e2.find("grammar rule 'CloseObject.feedback' nests deeper than") != std::string::npos);
+
+  // An expression in parentheses nested 100000 deep.
+  const auto parens = mutatedGame(dir, "grammar", "{r.name}. #examineReceptacle", "{" + std::string(100000, '(') + "r.name" + std::string(100000, ')') + "}. #examineReceptacle", "parens");
+  const std::string e3 = errorOf([&] { GameDefinition::load(parens.string()); });
+  CHECK(e3.find(parens.string() + ": grammar") == 0);
+  CHECK(e3.find("expression nested deeper than") != std::string::npos);
+
+  // A query of 100000 atoms (matched one recursion level per atom).
+  std::string atoms = "openable(r:receptacle)";
+  for (int i = 0; i < 100000; ++i) atoms += " & openable(r:receptacle)";
+  const auto wide = mutatedGame(dir, "grammar", "\"condition\": \"openable(r:receptacle) & opened(r:receptacle)\"", "\"condition\": \"" + atoms + "\"", "widequery");
+  const std::string e4 = errorOf([&] {
+    GameSession played(GameDefinition::load(wide.string()));
+    played.reset();
+    for (const auto& c : std::vector<std::string>(played.admissibleCommands()))
+      if (c.rfind("go to ", 0) == 0) played.step(c);  // each arrival renders examineReceptacle.feedback
+  });
+  CHECK(e4.find(wide.string() + ": grammar") == 0);
+  CHECK(e4.find("more than 32 predicates") != std::string::npos);
+
+  // A grammar block nested a million deep is refused as the wrong shape, not copied recursively.
+  const std::string nested = "grammar :: \"\"\"{\"intro\": " + std::string(1000000, '[') + std::string(1000000, ']') + "}\"\"\";";
+  CHECK(errorOf([&] { TextGrammar::parse(nested, "nested.twl2"); }).find("nested.twl2: grammar rule 'intro': each alternative needs a string \"rhs\"") == 0);
+}
+
 TEST_CASE("alfworld env: candidates, mask, reward on the winning step, the step cap, invalid answers, metrics") {
   AlfworldOptions o;
   o.games = {(kGames / "generated_pick_heat_then_place_in_recep" / "game.tw-pddl").string()};
@@ -247,6 +357,29 @@ TEST_CASE("alfworld env: candidates, mask, reward on the winning step, the step 
     if (x.name == "invalid_actions") found = x.value == 2.0;
   CHECK(found);
   CHECK_THROWS_AS(env2.step(1000), Error);
+}
+
+TEST_CASE("alfworld env: more admissible commands than candidate slots is an error, never a silent cut") {
+  AlfworldOptions o;
+  o.games = {(kGames / "generated_pick_heat_then_place_in_recep" / "game.tw-pddl").string()};
+  AlfworldEnv wide(o);
+  wide.reset(0);
+  const std::size_t n = wide.candidates().size();
+  REQUIRE(n > 2);
+  CHECK(n == wide.session().admissibleCommands().size());
+  // With fewer slots than the reset's admissible commands the sorted tail (take/use/...) could
+  // never be chosen: the env refuses instead of offering the first max_candidates.
+  o.max_candidates = static_cast<int64_t>(n) - 1;
+  AlfworldEnv narrow(o);
+  const std::string e = errorOf([&] { narrow.reset(0); });
+  CHECK(e.find(std::to_string(n) + " admissible commands") != std::string::npos);
+  CHECK(e.find("generated_pick_heat_then_place_in_recep/game.tw-pddl") != std::string::npos);
+  CHECK(e.find("env.alfworld.max_candidates (" + std::to_string(n - 1) + ")") != std::string::npos);
+  o.max_candidates = static_cast<int64_t>(n);
+  AlfworldEnv exact(o);
+  CHECK_NOTHROW(exact.reset(0));
+  // The default leaves room for the largest list measured over generated games (66).
+  CHECK(AlfworldOptions{}.max_candidates >= 66);
 }
 
 TEST_CASE("alfworld env: a malformed game in the set is skipped, not fatal; no playable game is an error") {
@@ -342,6 +475,42 @@ TEST_CASE("alfworld generator: solvable games of every type, goal false at reset
   for (const auto& g : generateAlfworldGames(pkg, again)) CHECK_FALSE(hashes.count(g.hash));
 }
 
+TEST_CASE("alfworld generator: wrong JSON types in the package or a layout are errors naming the file and key") {
+  const fs::path dir = fs::temp_directory_path() / "spur-alfworld-badpackage";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  // alfworld_package.py's output with a number where a list of names belongs.
+  const fs::path python = dir / "python";
+  std::ofstream(python) << "#!/bin/sh\necho '{\"root\": \"r\", \"domain\": \"d\", \"grammar\": \"g\", \"layouts\": \"l\", \"objects\": 7}'\n";
+  fs::permissions(python, fs::perms::owner_all);
+  const std::string e1 = errorOf([&] { loadAlfworldPackage(python.string()); });
+  CHECK(e1.find("alfworld_package.py") != std::string::npos);
+  CHECK(e1.find("\"objects\"") != std::string::npos);
+
+  // A scene layout whose object list holds a number.
+  AlfworldPackage pkg;
+  pkg.root = dir.string();
+  pkg.layouts = dir.string();
+  pkg.goals["pick_and_place_simple"] = {"(:goal (and))", {"put {obj} in {recep}"}};
+  pkg.goals_valid["pick_and_place_simple"] = {"kitchens"};
+  pkg.scene_types["kitchens"] = {1};
+  std::ofstream(dir / "FloorPlan1-objects.json") << "[\"Apple\", 3]";
+  std::ofstream(dir / "FloorPlan1-openable.json") << "{}";
+  GenerateOptions o;
+  o.games = 1;
+  o.task_types = {"pick_and_place_simple"};
+  const std::string e2 = errorOf([&] { generateAlfworldGames(pkg, o); });
+  CHECK(e2.find((dir / "FloorPlan1-objects.json").string() + ": ") == 0);
+  std::ofstream(dir / "FloorPlan1-objects.json") << "[\"Apple\"]";
+  std::ofstream(dir / "FloorPlan1-openable.json") << "{\"Cabinet|1|2|3\": [0.5, \"high\", 0, 0]}";
+  CHECK(errorOf([&] { generateAlfworldGames(pkg, o); }).find((dir / "FloorPlan1-openable.json").string() + ": ") == 0);
+  // No room of the split for the task type (FloorPlan1 is not held out): an error, not a draw
+  // from an empty list.
+  o.split = "valid_unseen";
+  CHECK(errorOf([&] { generateAlfworldGames(pkg, o); }).find("no scene of the valid_unseen split hosts pick_and_place_simple games") != std::string::npos);
+  fs::remove_all(dir);
+}
+
 TEST_CASE("text tokens: words lowercased and hashed, padding zero, stable") {
   int32_t a[6], b[6];
   CHECK(hashTextTokens("Go to Cabinet 10.", a) == 4);
@@ -351,4 +520,55 @@ TEST_CASE("text tokens: words lowercased and hashed, padding zero, stable") {
   CHECK(a[5] == 0);
   CHECK(a[2] != a[3]);
   for (int i = 0; i < 4; ++i) CHECK((a[i] > 0 && a[i] < kTextTokenSpace));
+  // Words past the buffer are counted, not written: the caller sees the cut.
+  int32_t c[2];
+  CHECK(hashTextTokens("go to cabinet 10", c) == 4);
+  CHECK(c[0] == a[0]);
+  CHECK(c[1] == a[1]);
+}
+
+TEST_CASE("text observations: a cut text ends on a UTF-8 character boundary") {
+  uint8_t out[4];
+  auto text = [&] { return std::string(reinterpret_cast<const char*>(out), 4); };
+  CHECK(copyTextObservation("abc\xC3\xA9", out));  // "abcé": é's lead byte would be the last one kept
+  CHECK(text() == std::string("abc\0", 4));
+  CHECK(copyTextObservation("ab\xE2\x82\xAC", out));  // "ab€": € straddles the cut after its 2nd byte
+  CHECK(text() == std::string("ab\0\0", 4));
+  CHECK(copyTextObservation("a\xF0\x9F\x98\x80", out));  // a 4-byte emoji after 'a'
+  CHECK(text() == std::string("a\0\0\0", 4));
+  CHECK_FALSE(copyTextObservation("ab\xC3\xA9", out));  // "abé" fits exactly
+  CHECK(text() == "ab\xC3\xA9");
+  CHECK(copyTextObservation("abcd\xC3\xA9", out));  // cut between two characters: nothing to drop
+  CHECK(text() == "abcd");
+}
+
+TEST_CASE("alfworld env: feedback cut on a UTF-8 boundary, sized from the data, cuts counted per episode") {
+  AlfworldOptions o;
+  o.games = {"unread.tw-pddl"};
+  const EnvSpec spec = alfworldEnvSpec(o);
+  const int64_t bytes = spec.observations.at(1).shape.at(0), words = spec.observations.at(3).shape.at(0);
+  // The longest feedback over 2 x 1,000 generated games is 911 bytes and 193 words
+  // (`./spur bench alfworld_sizes`): the buffers hold them.
+  CHECK(spec.observations.at(1).name == "feedback");
+  CHECK(bytes >= 911);
+  CHECK(words >= 193);
+  // An intro whose 'é' straddles the byte budget: the whole character is dropped.
+  std::string intro;
+  while (static_cast<int64_t>(intro.size()) < bytes - 1) intro += "w ";
+  intro.resize(static_cast<std::size_t>(bytes - 1));
+  intro += "\xC3\xA9 and more words after the cut";
+  const auto long_intro = mutatedGame("clean_mug_fp1", "grammar", "-= Welcome to TextWorld, ALFRED! =-", intro, "longintro");
+  o.games = {long_intro.string()};
+  AlfworldEnv env(o);
+  env.reset(0);
+  REQUIRE(env.session().feedback().size() > static_cast<std::size_t>(bytes));
+  const TensorView feedback = env.observation(1);
+  const auto* data = feedback.as<uint8_t>();
+  CHECK(data[bytes - 2] == 'w');
+  CHECK(data[bytes - 1] == 0);
+  env.step(0);  // a short feedback: not cut
+  double cut = -1;
+  for (const auto& m : env.episodeMetrics())
+    if (m.name == "truncated_text") cut = m.value;
+  CHECK(cut == 1.0);
 }
