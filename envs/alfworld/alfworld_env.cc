@@ -12,6 +12,7 @@
 #include <random>
 #include <unordered_map>
 
+#include "core/config.h"
 #include "core/status.h"
 #include "envs/alfworld/generator.h"
 #include "envs/env_registry.h"
@@ -108,7 +109,7 @@ EnvSpec alfworldEnvSpec(const AlfworldOptions& o) {
     throw Error(StatusCode::kInvalidArgument, "env.alfworld: set data_dir (a directory of game.tw-pddl files, e.g. from `spur alfworld-generate`) or games");
   for (const auto& t : o.task_types)
     if (std::find(alfworldTaskTypes().begin(), alfworldTaskTypes().end(), t) == alfworldTaskTypes().end())
-      throw Error(StatusCode::kInvalidArgument, "env.alfworld.task_types: unknown task type '" + t + "'");
+      throw Error(StatusCode::kInvalidArgument, "env.alfworld.task_types: unknown task type '" + t + "' (valid: " + config::detail::join(alfworldTaskTypes()) + ")");
   return textCandidateEnvSpec(kSizes, o.max_candidates);
 }
 
@@ -271,7 +272,7 @@ StepResult AlfworldEnv::finishStep() {
   } else if (steps_ >= o_.max_steps) {
     r.done = true;
     r.truncated = true;
-    r.end_status = EndStatus::kAborted;
+    r.end_status = EndStatus::kTimeLimit;
   }
   publish();
   return r;

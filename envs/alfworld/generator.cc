@@ -11,8 +11,10 @@
 #include <random>
 #include <sstream>
 
+#include "core/config.h"
 #include "core/status.h"
 #include "core/subprocess.h"
+#include "envs/alfworld/alfworld_env.h"
 #include "envs/alfworld/game.h"
 
 #ifndef SPUR_DEFAULT_PYTHON
@@ -500,12 +502,10 @@ AlfworldPackage loadAlfworldPackage(const std::string& python_in) {
 }
 
 std::vector<GeneratedGame> generateAlfworldGames(const AlfworldPackage& pkg, const GenerateOptions& o, const std::function<void(int64_t, int64_t)>& progress) {
-  static const std::vector<std::string> kAll{"pick_and_place_simple",          "look_at_obj_in_light",
-                                             "pick_clean_then_place_in_recep", "pick_heat_then_place_in_recep",
-                                             "pick_cool_then_place_in_recep",  "pick_two_obj_and_place"};
-  const std::vector<std::string> types = o.task_types.empty() ? kAll : o.task_types;
+  const std::vector<std::string>& all = alfworldTaskTypes();
+  const std::vector<std::string> types = o.task_types.empty() ? all : o.task_types;
   for (const auto& t : types)
-    if (!contains(kAll, t) || !pkg.goals.count(t)) throw Error(StatusCode::kInvalidArgument, "--task-types: unknown task type '" + t + "'");
+    if (!contains(all, t) || !pkg.goals.count(t)) throw Error(StatusCode::kInvalidArgument, "--task-types: unknown task type '" + t + "' (valid: " + config::detail::join(all) + ")");
   if (o.split != "train" && o.split != "valid_seen" && o.split != "valid_unseen")
     throw Error(StatusCode::kInvalidArgument, "--split: expected train, valid_seen or valid_unseen, got '" + o.split + "'");
   const bool unseen = o.split == "valid_unseen";

@@ -351,7 +351,8 @@ TEST_CASE("alfworld env: candidates, mask, reward on the winning step, the step 
   const StepResult last = env2.stepInvalid();
   CHECK(last.done);
   CHECK(last.truncated);
-  CHECK(last.end_status == EndStatus::kAborted);
+  CHECK(last.end_status == EndStatus::kTimeLimit);
+  CHECK(endStatusName(last.end_status) == "TIME_LIMIT");
   bool found = false;
   for (const auto& x : env2.episodeMetrics())
     if (x.name == "invalid_actions") found = x.value == 2.0;

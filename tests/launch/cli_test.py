@@ -82,6 +82,10 @@ def main():
         check("--policy llm without a server names llm.openai.url and llm.local_server.model", r.returncode != 0 and "llm.openai.url=http://127.0.0.1:9" in out
               and "llm.local_server.model=smollm2" in out and "spur eval:" not in r.stdout, out)
 
+    r, out = run([spur, "alfworld-generate", "--out", "/tmp/spur-cli-never", "--games", "1", "--task-types", "pick_and_plce"], timeout=300)
+    check("--task-types with a typo lists the valid task types", r.returncode != 0 and "unknown task type 'pick_and_plce'" in out
+          and "pick_and_place_simple" in out and "pick_two_obj_and_place" in out, out[-800:])
+
     # The wrapper: help in full, then the binary's commands; benches listed one way.
     r, out = run([wrapper, "--help"], env=wenv)
     check("./spur --help shows its whole comment block and then the binary's commands", r.returncode == 0 and "default build uses Debian's CPU LibTorch" in out
