@@ -1,6 +1,7 @@
 #include "learner/checkpoint.h"
 
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <regex>
@@ -32,17 +33,20 @@ void CheckpointStore::save(AppoTrainer& trainer, const LearnerCounters& c) const
   std::ostringstream bytes;
   archive.save_to(bytes);
   writeFileAtomically(dir_ / name, bytes.str());
-  const fs::path link_tmp = dir_ / "latest.tmp";
+  const fs::path link_tmp = dir_ / ("latest.tmp." + std::to_string(::getpid()));
   fs::remove(link_tmp);
   fs::create_symlink(name, link_tmp);
   fs::rename(link_tmp, dir_ / "latest");
-  // Keep the newest `keep`.
+  // Keep the newest `keep`. Temporary files of other processes are a killed learner's
+  // half-written checkpoints (only one learner writes here at a time): tens of MB each.
   std::vector<std::pair<int64_t, fs::path>> all;
   const std::regex re("ckpt-([0-9]+)\\.pt");
+  const std::string mine = ".tmp." + std::to_string(::getpid()) + ".";
   for (const auto& e : fs::directory_iterator(dir_)) {
     std::smatch m;
     const std::string f = e.path().filename().string();
     if (std::regex_match(f, m, re)) all.emplace_back(std::stoll(m[1]), e.path());
+    else if (f.rfind("ckpt-", 0) == 0 && f.find(".tmp.") != std::string::npos && (f + ".").find(mine) == std::string::npos) fs::remove(e.path());
   }
   std::sort(all.begin(), all.end());
   for (std::size_t i = 0; i + static_cast<std::size_t>(keep_) < all.size(); ++i) fs::remove(all[i].second);

@@ -8,6 +8,7 @@
 
 #include <csignal>
 #include <filesystem>
+#include <fstream>
 
 #include "core/status.h"
 #include "learner/appo.h"
@@ -73,7 +74,10 @@ TEST_CASE("checkpoint: a save the disk refuses is an Error; no partial file is l
   auto net = spur::makePolicyNet(mo, {{"features", DType::kFloat32, {4}}}, 3);
   spur::AppoTrainer trainer(net, spur::LearnerOptions{});
   const spur::CheckpointStore store(dir, 3);
+  fs::create_directories(dir);
+  std::ofstream(dir / "ckpt-7.pt.tmp.999999.0") << "half a checkpoint of a learner that was killed";
   store.save(trainer, {100, 1, 5});
+  CHECK_FALSE(fs::exists(dir / "ckpt-7.pt.tmp.999999.0"));  // another process's leftover is removed
   const auto first_size = fs::file_size(dir / "ckpt-1.pt");
 
   struct rlimit old {};
