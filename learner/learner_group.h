@@ -31,9 +31,9 @@ struct LearnerGroupOptions {
   // CUDA device N (NCCL; only in the CUDA build): NCCL's unique id goes from rank 0 to the
   // others over ZeroMQ at the rendezvous address.
   int cuda_device = -1;
-  // transport.curve: the run's keys. The NCCL id exchange then runs under CURVE like every
-  // other socket of the run. Gloo's rendezvous store (c10d's TCPStore) has no
-  // authentication: see docs/architecture.md. Default: none.
+  // transport.curve: the run's keys. The ranks' rendezvous (Gloo's key-value store, NCCL's id
+  // exchange) then runs under CURVE like every other socket of the run; it binds the
+  // rendezvous host (or interface_host) only. Default: none.
   std::shared_ptr<const CurveKeys> curve = nullptr;
   // When set and true, a wait for the other ranks (the NCCL set-up and collectives) ends
   // with Error(kUnavailable) within about a millisecond. Default: none.

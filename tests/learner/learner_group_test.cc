@@ -6,11 +6,15 @@
 #include <unistd.h>
 
 #include <functional>
+#include <cstdio>
+#include <fstream>
+#include <filesystem>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "core/curve.h"
 #include "core/status.h"
 #include "learner/appo.h"
 #include "learner/learner_group.h"
@@ -189,6 +193,56 @@ TEST_CASE("learner group: a rank that leaves makes the other's update fail with 
   survivor.join();
   CHECK(error.find("learner rank 0 of 2") != std::string::npos);
   CHECK(error.find("failed") != std::string::npos);
+}
+
+TEST_CASE("learner group: the Gloo rendezvous is under the run's CURVE keys and listens on the rendezvous host only") {
+  const auto dir = std::filesystem::temp_directory_path() / ("spur-group-curve-" + std::to_string(getpid()));
+  std::filesystem::remove_all(dir);
+  const auto keys = spur::loadCurveKeys(dir, true);
+  const int port = freePort();
+  const std::string rendezvous = "127.0.0.1:" + std::to_string(port);
+  auto join = [&](int rank, std::shared_ptr<const spur::CurveKeys> k, std::string* error, double timeout_s) {
+    try {
+      spur::LearnerGroupOptions o{rank, 2, rendezvous, "", timeout_s};
+      o.curve = std::move(k);
+      auto group = spur::joinLearnerGroup(o);
+      std::vector<float> x{static_cast<float>(rank + 1)};
+      group->allReduceSum(x);
+      if (x[0] != 3.0F) *error = "wrong sum";
+    } catch (const std::exception& e) {
+      *error = e.what();
+    }
+  };
+  {
+    // Both ranks hold the run's keys: the group forms. Meanwhile the store's port is bound to
+    // 127.0.0.1, not to every interface (/proc/net/tcp: local address 0100007F, listening 0A).
+    std::string e0 = "unset", e1 = "unset";
+    std::thread r0([&] { e0 = ""; join(0, keys, &e0, 60); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    std::ifstream tcp("/proc/net/tcp");
+    std::string line, listening;
+    char hex_port[8];
+    std::snprintf(hex_port, sizeof hex_port, ":%04X", port);
+    while (std::getline(tcp, line))
+      if (line.find(hex_port) != std::string::npos && line.find(" 0A ") != std::string::npos) listening += line.substr(0, 40);
+    e1 = "";
+    join(1, keys, &e1, 60);
+    r0.join();
+    CHECK(e0 == "");
+    CHECK(e1 == "");
+    CHECK(listening.find("0100007F" + std::string(hex_port)) != std::string::npos);
+    CHECK(listening.find("00000000" + std::string(hex_port)) == std::string::npos);
+  }
+  {
+    // A rank without the keys is refused at the handshake: neither rank forms the group.
+    std::string e0, e1;
+    std::thread r0([&] { join(0, keys, &e0, 3); });
+    join(1, nullptr, &e1, 3);
+    r0.join();
+    CHECK(e0.find("learner rank 0 of 2") != std::string::npos);
+    CHECK(e1.find("learner rank 1 of 2") != std::string::npos);
+  }
+  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("learner group: bad options are refused naming the key") {
