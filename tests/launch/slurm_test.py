@@ -101,7 +101,7 @@ SlurmdPort=16918
 SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge
-AuthInfo=socket=%(b)s/munge/socket
+AuthInfo=socket=%(b)s/munge/socket,cred_expire=10
 CredType=cred/munge
 StateSaveLocation=%(b)s/spool/ctld
 SlurmdSpoolDir=%(b)s/spool/d-%%n
@@ -239,9 +239,10 @@ def test_requeue(spur, repo, slurm, runs):
     time.sleep(2)
     sh("scontrol", "requeue", job, check_rc=False, env=slurm.env)
     pending = slurm.wait_state(job, ("PENDING",), 60) == "PENDING"
-    sh("scontrol", "update", "jobid=" + job, "StartTime=now", check_rc=False, env=slurm.env)
-    again = slurm.wait_state(job, ("RUNNING",), 60) == "RUNNING"
-    resumed = wait_for(lambda: "resumed from" in read(os.path.join(run, "logs", "learner-0.log")), 120)
+    # A requeued job may start once its old credential has expired (cred_expire above, 10 s):
+    # forcing StartTime=now raced with that and slurmctld killed the job ("credential revoked").
+    again = slurm.wait_state(job, ("RUNNING",), 240) == "RUNNING"
+    resumed = wait_for(lambda: "resumed from" in read(os.path.join(run, "logs", "learner-0.log")), 240)
     sh("scancel", job, check_rc=False, env=slurm.env)
     slurm.wait_state(job, ("CANCELLED", "COMPLETED", "FAILED"), 60)
     out = read(os.path.join(run, "slurm", "job-%s.out" % job))
